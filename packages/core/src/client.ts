@@ -1,0 +1,377 @@
+import { DecisionCache } from './cache.js';
+import { type EsperOptions, type ResolvedConfig, resolveConfig } from './config.js';
+import { buildRequestBody, CLEARANCE_NAME, type Geo, sanitizeFields } from './context.js';
+import {
+  type Decision,
+  type DecisionAction,
+  type FailureReason,
+  parseRuntimeAnswer,
+  type RuntimeAnswer,
+} from './decision.js';
+import { EsperConfigError, ResponseTooLargeError } from './errors.js';
+import { silentLogger } from './logger.js';
+import { blockResponse, challengeResponse, decorateResponse, upstreamHeaders } from './respond.js';
+import { isStaticAsset } from './routes.js';
+import { createSigner, HEADER_SDK, type Signer } from './signing.js';
+import { createFetchTransport } from './transport.js';
+import { SDK_NAME, SDK_VERSION } from './version.js';
+
+/** What the platform knows about a request that the Web `Request` does not carry. */
+export interface ProtectFacts {
+  /** The address the platform vouches for: the socket peer, or a Lambda event's `sourceIp`. */
+  remoteAddress?: string;
+  geo?: Geo;
+  /** The platform's request id (`cf-ray`, `x-vercel-id`, Lambda's `requestId`, …). */
+  requestId?: string;
+  /** The platform's `waitUntil`, given the decision's background work. */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+export interface Esper {
+  /** Decides on a request. Never throws and never takes longer than `timeoutMs` (plus a few ms). */
+  protect(request: Request, facts?: ProtectFacts): Promise<Decision>;
+  /** The response to send instead of the application's, or null to continue. */
+  respond(decision: Decision, request: Request): Promise<Response | null>;
+  /** Adds the runtime's response headers (e.g. `set-cookie`) to the application's response. */
+  decorate(response: Response, decision: Decision): Response;
+  /** Request headers for the application: the client's `x-esper-*` removed, the decision's added. */
+  upstreamHeaders(headers: Headers, decision: Decision): Headers;
+  /** Number of decisions held in the cache. */
+  readonly cacheSize: number;
+  close(): Promise<void>;
+}
+
+type Outcome =
+  | { answer: RuntimeAnswer }
+  | { failure: FailureReason; message: string; status?: number };
+
+const MAX_RESPONSE_BYTES = 64 * 1024;
+const MAX_BACKOFF_MS = 60_000;
+const DONE: Promise<void> = Promise.resolve();
+
+function detectRuntime(): string {
+  const g = globalThis as {
+    EdgeRuntime?: unknown;
+    navigator?: { userAgent?: string };
+    process?: { versions?: { node?: string; bun?: string } };
+    Deno?: unknown;
+  };
+  if (typeof g.EdgeRuntime === 'string') return 'edge-runtime';
+  if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'cloudflare-workers';
+  if (g.Deno) return 'deno';
+  if (g.process?.versions?.bun) return 'bun';
+  if (g.process?.versions?.node) return 'node';
+  return 'web';
+}
+
+function retryAfterMs(value: string | null, now: number): number {
+  if (!value) return 1000;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
+  return Math.min(Math.max(Number.isFinite(ms) ? ms : 1000, 0), MAX_BACKOFF_MS);
+}
+
+export function createEsper(options: EsperOptions = {}): Esper {
+  const config: ResolvedConfig = resolveConfig(options);
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const clock = options.now ?? (globalThis.performance ? () => performance.now() : Date.now);
+  const cryptoImpl = options.crypto ?? globalThis.crypto;
+  if (!cryptoImpl?.subtle)
+    throw new EsperConfigError(
+      'crypto',
+      'WebCrypto (crypto.subtle) is not available here; pass a Crypto implementation',
+    );
+  const transport = options.transport ?? createFetchTransport(options.fetch);
+  const cache = config.cache
+    ? new DecisionCache<Decision>(config.cache.maxEntries, now)
+    : undefined;
+  const source = {
+    sdk: options.sdk?.name ?? SDK_NAME,
+    version: options.sdk?.version ?? SDK_VERSION,
+    runtime: options.runtime ?? detectRuntime(),
+  };
+  const sdkHeader = `${source.sdk}/${source.version} (${source.runtime})`;
+  const path = config.endpoint.pathname + config.endpoint.search;
+  let backoffUntil = 0;
+  // Both start now, in the background: importing the HMAC key and loading a transport (undici
+  // takes ~100 ms to import) would otherwise be paid out of the first request's timeout.
+  let signer: Promise<Signer> | undefined = createSigner(
+    config.apiKey,
+    config.secret,
+    cryptoImpl.subtle,
+  );
+  signer.catch(() => {
+    signer = undefined;
+  });
+  transport.warm?.(config.endpoint.origin);
+
+  const randomId = () =>
+    typeof cryptoImpl.randomUUID === 'function'
+      ? cryptoImpl.randomUUID()
+      : Array.from(cryptoImpl.getRandomValues(new Uint8Array(16)), (b) =>
+          b.toString(16).padStart(2, '0'),
+        ).join('');
+
+  function finish(
+    request: Request,
+    partial: Omit<Decision, 'enforced' | 'pending' | 'mode'> & { mode?: Decision['mode'] },
+    facts?: ProtectFacts,
+    started = 0,
+  ): Decision {
+    const mode = config.mode === 'monitor' ? 'monitor' : (partial.mode ?? 'live');
+    const decision: Decision = {
+      ...partial,
+      mode,
+      enforced: partial.action !== 'allow' && mode === 'live',
+      latencyMs: started ? clock() - started : 0,
+      pending: DONE,
+    };
+    if (options.onDecision) {
+      const hook = options.onDecision;
+      decision.pending = Promise.resolve()
+        .then(() => hook(decision, request))
+        .catch((err: unknown) => logger.warn({ err }, 'esper: onDecision hook failed'));
+      facts?.waitUntil?.(decision.pending);
+    }
+    return decision;
+  }
+
+  function fallback(
+    request: Request,
+    pathname: string,
+    outcome: Extract<Outcome, { failure: unknown }>,
+    clientIp: string | undefined,
+  ): Omit<Decision, 'enforced' | 'pending' | 'mode' | 'latencyMs'> {
+    const closed =
+      config.failMode === 'closed' || (config.failClosed?.(pathname, request) ?? false);
+    const action: DecisionAction = closed ? 'block' : 'allow';
+    const level = outcome.status === 400 || outcome.status === 401 ? 'error' : 'warn';
+    logger[level](
+      { reason: outcome.failure, status: outcome.status, detail: outcome.message, action },
+      `esper: no decision from the runtime (${outcome.failure}); failing ${closed ? 'closed' : 'open'}`,
+    );
+    return {
+      action,
+      source: 'fallback',
+      reason: outcome.failure,
+      message: outcome.message,
+      status: outcome.status,
+      ttlSeconds: 0,
+      responseHeaders: [],
+      upstreamHeaders: [],
+      clientIp,
+    };
+  }
+
+  async function ask(body: string, signal: AbortSignal): Promise<Outcome> {
+    let res: Awaited<ReturnType<typeof transport.send>>;
+    try {
+      signer ??= createSigner(config.apiKey, config.secret, cryptoImpl.subtle);
+      const signed = await (await signer)('POST', path, body, Math.floor(now() / 1000));
+      res = await transport.send({
+        url: config.endpoint.href,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [HEADER_SDK]: sdkHeader, ...signed },
+        body,
+        signal,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
+      });
+    } catch (err) {
+      if (signal.aborted) return { failure: 'timeout', message: 'runtime did not answer in time' };
+      if (err instanceof ResponseTooLargeError)
+        return { failure: 'bad_response', message: err.message };
+      return { failure: 'network', message: err instanceof Error ? err.message : String(err) };
+    }
+    if (res.status === 429)
+      backoffUntil = now() + retryAfterMs(res.headers.get('retry-after'), now());
+    if (res.status !== 200) {
+      let code = '';
+      try {
+        code = (JSON.parse(res.body) as { error?: { code?: string } }).error?.code ?? '';
+      } catch {}
+      const detail = typeof code === 'string' && code ? ` (${code.slice(0, 64)})` : '';
+      return {
+        failure: 'bad_status',
+        status: res.status,
+        message: `runtime answered ${res.status}${detail}`,
+      };
+    }
+    try {
+      return { answer: parseRuntimeAnswer(res.body) };
+    } catch (err) {
+      return { failure: 'bad_response', message: (err as Error).message };
+    }
+  }
+
+  async function decide(
+    request: Request,
+    facts: ProtectFacts | undefined,
+    started: number,
+  ): Promise<Decision> {
+    const url = new URL(request.url);
+    const pathname = url.pathname;
+    const skip =
+      (config.excludeStaticAssets && isStaticAsset(pathname)) ||
+      (config.include !== undefined && !config.include(pathname, request)) ||
+      (config.exclude?.(pathname, request) ?? false);
+    if (skip) {
+      return finish(
+        request,
+        {
+          action: 'allow',
+          source: 'skipped',
+          reason: 'excluded',
+          ttlSeconds: 0,
+          responseHeaders: [],
+          upstreamHeaders: [],
+          latencyMs: 0,
+        },
+        facts,
+        started,
+      );
+    }
+
+    const clientIp = config.resolveClientIp(request.headers, facts?.remoteAddress);
+    const cacheKey =
+      cache && clientIp ? `${clientIp}|${request.headers.get('user-agent') ?? ''}` : undefined;
+    const hasClearance =
+      url.searchParams.has(CLEARANCE_NAME) ||
+      (request.headers.get('cookie') ?? '').includes(`${CLEARANCE_NAME}=`);
+    if (cacheKey && !hasClearance) {
+      const hit = cache!.get(cacheKey);
+      if (hit)
+        return finish(
+          request,
+          { ...hit, source: 'cache', reason: 'cache', clientIp },
+          facts,
+          started,
+        );
+    }
+    if (now() < backoffUntil) {
+      const fb = fallback(
+        request,
+        pathname,
+        { failure: 'rate_limited', message: 'backing off after 429' },
+        clientIp,
+      );
+      return finish(request, { ...fb, latencyMs: 0 }, facts, started);
+    }
+
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<Outcome>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve({ failure: 'timeout', message: `no answer within ${config.timeoutMs} ms` });
+      }, config.timeoutMs);
+    });
+    const work = (async (): Promise<Outcome> => {
+      let fields: Record<string, string> | undefined;
+      if (options.fields) {
+        try {
+          fields = sanitizeFields(await options.fields(request), logger);
+        } catch (err) {
+          logger.warn({ err }, 'esper: fields callback failed; sending no tenant fields');
+        }
+      }
+      const body = buildRequestBody({
+        request,
+        url,
+        clientIp,
+        fields,
+        geo: facts?.geo,
+        requestId: facts?.requestId,
+        idempotencyKey: randomId(),
+        observedAt: now(),
+        source,
+      });
+      return ask(JSON.stringify(body), controller.signal);
+    })();
+    // If the deadline wins, a late failure of `work` must not become an unhandled rejection.
+    work.catch(() => {});
+    const outcome = await Promise.race([work, deadline]);
+    clearTimeout(timer);
+
+    if ('failure' in outcome) {
+      return finish(
+        request,
+        { ...fallback(request, pathname, outcome, clientIp), latencyMs: 0 },
+        facts,
+        started,
+      );
+    }
+    const { answer } = outcome;
+    const decision = finish(
+      request,
+      { ...answer, source: 'remote', reason: 'runtime', clientIp, latencyMs: 0 },
+      facts,
+      started,
+    );
+    logger.debug(
+      {
+        action: decision.action,
+        mode: decision.mode,
+        decisionId: decision.decisionId,
+        latencyMs: decision.latencyMs,
+      },
+      'esper: decision',
+    );
+    if (cacheKey) {
+      const cacheable =
+        answer.ttlSeconds > 0 &&
+        (answer.action !== 'allow' || (config.cache !== false && config.cache.cacheAllow));
+      // A fresh answer replaces whatever was cached for this client, even by nothing.
+      if (cacheable) cache!.set(cacheKey, { ...decision, pending: DONE }, answer.ttlSeconds * 1000);
+      else cache!.delete(cacheKey);
+    }
+    return decision;
+  }
+
+  return {
+    async protect(request, facts) {
+      const started = clock();
+      try {
+        return await decide(request, facts, started);
+      } catch (err) {
+        // A bug (or a hostile input we did not foresee) must not take the site down.
+        let pathname = '/';
+        try {
+          pathname = new URL(request.url).pathname;
+        } catch {}
+        const fb = fallback(
+          request,
+          pathname,
+          { failure: 'internal', message: err instanceof Error ? err.message : String(err) },
+          undefined,
+        );
+        return finish(request, { ...fb, latencyMs: 0 }, facts, started);
+      }
+    },
+    async respond(decision, request) {
+      if (!decision.enforced) return null;
+      try {
+        if (decision.action === 'block') {
+          return options.responses?.block
+            ? await options.responses.block(decision, request)
+            : blockResponse(decision, request);
+        }
+        return options.responses?.challenge
+          ? await options.responses.challenge(decision, request)
+          : challengeResponse(decision, request, config.allowedRedirectOrigins);
+      } catch (err) {
+        logger.error({ err }, 'esper: custom response failed; sending the default block response');
+        return blockResponse(decision, request);
+      }
+    },
+    decorate: decorateResponse,
+    upstreamHeaders,
+    get cacheSize() {
+      return cache?.size ?? 0;
+    },
+    async close() {
+      cache?.clear();
+      await transport.close?.();
+    },
+  };
+}

@@ -1,0 +1,267 @@
+import {
+  CLIENT_IP_PRESETS,
+  type ClientIpOptions,
+  type ClientIpResolver,
+  createClientIpResolver,
+} from './client-ip.js';
+import type { Decision } from './decision.js';
+import { EsperConfigError } from './errors.js';
+import type { Logger } from './logger.js';
+import { compileRoutes, type RouteMatcher, type RoutePattern } from './routes.js';
+import type { Transport } from './transport.js';
+
+export type EnforcementMode = 'live' | 'monitor';
+export type FailMode = 'open' | 'closed';
+export type TenantFields = Record<string, string | number | boolean | null | undefined>;
+
+export interface EsperOptions {
+  /** API key id, sent as `x-esper-api-key`. Env: `ESPER_API_KEY`. */
+  apiKey?: string;
+  /** The key's shared secret; signs requests and never leaves the process. Env: `ESPER_API_SECRET`. */
+  secret?: string;
+  /** Runtime base URL. Env: `ESPER_API_BASE`. Default `https://api.esperr.com`. */
+  apiBase?: string;
+  /** `monitor` records decisions and never enforces them. Env: `ESPER_MODE`. Default `live`. */
+  mode?: EnforcementMode;
+  /** Budget for one decision, connect to last byte, 1–60000 ms. Env: `ESPER_TIMEOUT_MS`. Default 300. */
+  timeoutMs?: number;
+  /** What happens when no decision arrives in time. Env: `ESPER_FAIL_MODE`. Default `open`. */
+  failMode?: FailMode;
+  /** Routes that fail closed (block) whatever `failMode` says. */
+  failClosedRoutes?: RoutePattern[];
+  /** Only these routes are protected (default: all). */
+  include?: RoutePattern[];
+  /** These routes are never protected. */
+  exclude?: RoutePattern[];
+  /** Skip framework build output and static files (`.css`, `.png`, …). Default true. */
+  excludeStaticAssets?: boolean;
+  /** How the client IP is found. Env: `ESPER_TRUSTED_PROXIES` (comma-separated). */
+  clientIp?: ClientIpOptions;
+  /** Tenant fields (email, account_id, …) to send with the request. */
+  fields?: (request: Request) => TenantFields | undefined | Promise<TenantFields | undefined>;
+  /** Decision cache; `false` turns it off. */
+  cache?: false | { maxEntries?: number; cacheAllow?: boolean };
+  /** Origins the SDK may redirect a browser to for a challenge, besides `apiBase`'s. */
+  challengeOrigins?: string[];
+  /** Custom responses for enforced decisions. */
+  responses?: {
+    block?: (decision: Decision, request: Request) => Response | Promise<Response>;
+    challenge?: (decision: Decision, request: Request) => Response | Promise<Response>;
+  };
+  /** pino-compatible logger (`debug/info/warn/error(obj, msg)`). Default: silent. */
+  logger?: Logger;
+  /** Called in the background with every decision; errors are logged, never thrown. */
+  onDecision?: (decision: Decision, request: Request) => void | Promise<void>;
+  /** Allow an `http:` apiBase that is not loopback. Default false. */
+  allowInsecureApiBase?: boolean;
+  /** Where `ESPER_*` variables are read from. Default: `process.env` when it exists. */
+  env?: Record<string, string | undefined>;
+  /** Transport to the runtime. Default: `fetch`. */
+  transport?: Transport;
+  fetch?: typeof fetch;
+  crypto?: Crypto;
+  /** Clock in milliseconds. */
+  now?: () => number;
+  /** Set by adapters: the runtime name reported in `source.runtime`. */
+  runtime?: string;
+  /** Set by adapters: the package reported in `source.sdk`. */
+  sdk?: { name: string; version: string };
+}
+
+export interface ResolvedConfig {
+  apiKey: string;
+  secret: string;
+  endpoint: URL;
+  allowedRedirectOrigins: Set<string>;
+  mode: EnforcementMode;
+  timeoutMs: number;
+  failMode: FailMode;
+  failClosed?: RouteMatcher;
+  include?: RouteMatcher;
+  exclude?: RouteMatcher;
+  excludeStaticAssets: boolean;
+  resolveClientIp: ClientIpResolver;
+  cache: false | { maxEntries: number; cacheAllow: boolean };
+}
+
+export const DEFAULT_API_BASE = 'https://api.esperr.com';
+export const RUNTIME_PATH = '/api/v1/runtime/mitigation';
+const KNOWN_OPTIONS = new Set([
+  'apiKey',
+  'secret',
+  'apiBase',
+  'mode',
+  'timeoutMs',
+  'failMode',
+  'failClosedRoutes',
+  'include',
+  'exclude',
+  'excludeStaticAssets',
+  'clientIp',
+  'fields',
+  'cache',
+  'challengeOrigins',
+  'responses',
+  'logger',
+  'onDecision',
+  'allowInsecureApiBase',
+  'env',
+  'transport',
+  'fetch',
+  'crypto',
+  'now',
+  'runtime',
+  'sdk',
+]);
+
+function defaultEnv(): Record<string, string | undefined> {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return proc?.env ?? {};
+}
+
+function oneOf<T extends string>(
+  option: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined || value === '') return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new EsperConfigError(
+    option,
+    `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got "${value}"`,
+  );
+}
+
+function isLoopback(hostname: string) {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+function parseOrigin(option: string, value: string, allowInsecure: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new EsperConfigError(option, `"${value}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new EsperConfigError(option, `must be an http(s) URL, got "${url.protocol}"`);
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname) && !allowInsecure) {
+    throw new EsperConfigError(
+      option,
+      `"${value}" is not https (set allowInsecureApiBase to allow http)`,
+    );
+  }
+  if (url.username || url.password)
+    throw new EsperConfigError(option, 'must not contain credentials');
+  return url;
+}
+
+/** Validates options once, at start-up, so a bad deployment fails loudly instead of per request. */
+export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
+  if (typeof options !== 'object' || options === null) {
+    throw new EsperConfigError('options', 'expected an object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new EsperConfigError(key, 'unknown option');
+  }
+  const env = options.env ?? defaultEnv();
+  const apiKey = options.apiKey ?? env.ESPER_API_KEY;
+  if (!apiKey || typeof apiKey !== 'string') {
+    throw new EsperConfigError('apiKey', 'required (pass apiKey or set ESPER_API_KEY)');
+  }
+  const secret = options.secret ?? env.ESPER_API_SECRET;
+  if (!secret || typeof secret !== 'string') {
+    throw new EsperConfigError('secret', 'required (pass secret or set ESPER_API_SECRET)');
+  }
+  const allowInsecure = options.allowInsecureApiBase ?? false;
+  const apiBase = options.apiBase ?? env.ESPER_API_BASE ?? DEFAULT_API_BASE;
+  const base = parseOrigin(options.apiBase ? 'apiBase' : 'ESPER_API_BASE', apiBase, allowInsecure);
+  const endpoint = new URL(base.pathname.replace(/\/$/, '') + RUNTIME_PATH, base.origin);
+
+  const timeoutSource = options.timeoutMs ?? env.ESPER_TIMEOUT_MS;
+  const timeoutMs =
+    timeoutSource === undefined || timeoutSource === '' ? 300 : Number(timeoutSource);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+    throw new EsperConfigError(
+      'timeoutMs',
+      `must be a whole number of milliseconds from 1 to 60000, got ${String(timeoutSource)}`,
+    );
+  }
+
+  const mode = oneOf('mode', options.mode ?? env.ESPER_MODE, ['live', 'monitor'] as const, 'live');
+  const failMode = oneOf(
+    'failMode',
+    options.failMode ?? env.ESPER_FAIL_MODE,
+    ['open', 'closed'] as const,
+    'open',
+  );
+
+  const ipOptions: ClientIpOptions = { ...options.clientIp };
+  if (ipOptions.preset !== undefined && !CLIENT_IP_PRESETS.includes(ipOptions.preset)) {
+    throw new EsperConfigError(
+      'clientIp.preset',
+      `expected one of ${CLIENT_IP_PRESETS.join(', ')}, got "${ipOptions.preset}"`,
+    );
+  }
+  if (!ipOptions.trustedProxies && env.ESPER_TRUSTED_PROXIES) {
+    ipOptions.trustedProxies = env.ESPER_TRUSTED_PROXIES.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  let resolveClientIp: ClientIpResolver;
+  try {
+    resolveClientIp = createClientIpResolver(ipOptions);
+  } catch (err) {
+    throw new EsperConfigError('clientIp.trustedProxies', (err as Error).message);
+  }
+
+  const allowedRedirectOrigins = new Set([base.origin]);
+  for (const origin of options.challengeOrigins ?? []) {
+    allowedRedirectOrigins.add(parseOrigin('challengeOrigins', origin, true).origin);
+  }
+
+  let cache: ResolvedConfig['cache'] = { maxEntries: 10_000, cacheAllow: false };
+  if (options.cache === false) cache = false;
+  else if (options.cache) {
+    const maxEntries = options.cache.maxEntries ?? 10_000;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > 1_000_000) {
+      throw new EsperConfigError(
+        'cache.maxEntries',
+        `must be a whole number from 1 to 1000000, got ${maxEntries}`,
+      );
+    }
+    cache = { maxEntries, cacheAllow: options.cache.cacheAllow ?? false };
+  }
+
+  for (const fn of ['fields', 'onDecision', 'fetch', 'now'] as const) {
+    if (options[fn] !== undefined && typeof options[fn] !== 'function') {
+      throw new EsperConfigError(fn, 'must be a function');
+    }
+  }
+
+  const routes = (option: string, patterns: RoutePattern[] | undefined) => {
+    try {
+      return compileRoutes(patterns, option);
+    } catch (err) {
+      throw new EsperConfigError(option, (err as Error).message);
+    }
+  };
+
+  return {
+    apiKey,
+    secret,
+    endpoint,
+    allowedRedirectOrigins,
+    mode,
+    timeoutMs,
+    failMode,
+    failClosed: routes('failClosedRoutes', options.failClosedRoutes),
+    include: routes('include', options.include),
+    exclude: routes('exclude', options.exclude),
+    excludeStaticAssets: options.excludeStaticAssets ?? true,
+    resolveClientIp,
+    cache,
+  };
+}

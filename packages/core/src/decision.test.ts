@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { parseRuntimeAnswer } from './decision.js';
+
+describe('parseRuntimeAnswer', () => {
+  it('reads a full answer', () => {
+    const a = parseRuntimeAnswer(
+      JSON.stringify({
+        decision_id: 'd1',
+        action: 'challenge',
+        mode: 'monitor',
+        policy_id: 'p',
+        mitigation_id: 'm',
+        reason: 'r',
+        ttl_seconds: 30.7,
+        challenge: { url: 'https://rt.example/c' },
+        response_headers: [
+          ['Set-Cookie', 'a=1'],
+          ['set-cookie', 'b=2'],
+        ],
+        upstream_headers: [['x-risk', 'high']],
+      }),
+    );
+    expect(a).toEqual({
+      action: 'challenge',
+      mode: 'monitor',
+      decisionId: 'd1',
+      policyId: 'p',
+      mitigationId: 'm',
+      message: 'r',
+      ttlSeconds: 30,
+      challengeUrl: 'https://rt.example/c',
+      responseHeaders: [
+        ['set-cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+      ],
+      upstreamHeaders: [['x-risk', 'high']],
+    });
+  });
+
+  it('defaults optional fields', () => {
+    expect(parseRuntimeAnswer('{"action":"allow"}')).toMatchObject({
+      action: 'allow',
+      mode: 'live',
+      ttlSeconds: 0,
+      responseHeaders: [],
+      upstreamHeaders: [],
+    });
+  });
+
+  it('caps the TTL and ignores nonsense TTLs', () => {
+    expect(parseRuntimeAnswer('{"action":"block","ttl_seconds":999999}').ttlSeconds).toBe(3600);
+    expect(parseRuntimeAnswer('{"action":"block","ttl_seconds":-5}').ttlSeconds).toBe(0);
+    expect(parseRuntimeAnswer('{"action":"block","ttl_seconds":"60"}').ttlSeconds).toBe(0);
+  });
+
+  it('drops headers that could inject or break framing', () => {
+    const a = parseRuntimeAnswer(
+      JSON.stringify({
+        action: 'allow',
+        response_headers: [
+          ['set-cookie', 'a=1\r\nx-evil: 1'],
+          ['content-length', '0'],
+          ['bad name', 'v'],
+          ['x-esper-decision', 'allow'],
+          ['x-ok', 'fine'],
+        ],
+      }),
+    );
+    expect(a.responseHeaders).toEqual([['x-ok', 'fine']]);
+  });
+
+  it.each([
+    ['not JSON', 'nope', /not JSON/],
+    ['an array', '[]', /object/],
+    ['null', 'null', /object/],
+    ['an unknown action', '{"action":"quarantine"}', /unknown action/],
+    ['a missing action', '{}', /unknown action/],
+    ['an unknown mode', '{"action":"allow","mode":"shadow"}', /unknown mode/],
+    ['headers that are not pairs', '{"action":"allow","response_headers":{"a":"b"}}', /pairs/],
+  ])('refuses %s', (_n, text, message) => {
+    expect(() => parseRuntimeAnswer(text)).toThrow(message);
+  });
+});

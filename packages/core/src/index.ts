@@ -1,0 +1,44 @@
+export { createEsper, type Esper, type ProtectFacts } from './client.js';
+export { type ClientIpOptions, type ClientIpPreset, createClientIpResolver } from './client-ip.js';
+export {
+  DEFAULT_API_BASE,
+  type EnforcementMode,
+  type EsperOptions,
+  type FailMode,
+  type ResolvedConfig,
+  RUNTIME_PATH,
+  resolveConfig,
+  type TenantFields,
+} from './config.js';
+export { CLEARANCE_NAME, type Geo, LIMITS, type RuntimeRequestBody } from './context.js';
+export type {
+  Decision,
+  DecisionAction,
+  DecisionReason,
+  DecisionSource,
+  FailureReason,
+  HeaderPair,
+  RuntimeAnswer,
+} from './decision.js';
+export { parseRuntimeAnswer } from './decision.js';
+export { EsperConfigError, ResponseTooLargeError } from './errors.js';
+export { cidrContains, normalizeIp, parseCidr, parseIp } from './ip.js';
+export type { Logger } from './logger.js';
+export {
+  blockResponse,
+  challengeResponse,
+  DECISION_HEADER,
+  DECISION_ID_HEADER,
+  DECISION_MODE_HEADER,
+  wantsHtml,
+} from './respond.js';
+export { isStaticAsset, type RoutePattern } from './routes.js';
+export * from './signing.js';
+export {
+  createFetchTransport,
+  readCapped,
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+} from './transport.js';
+export { SDK_NAME, SDK_VERSION } from './version.js';

@@ -1,0 +1,159 @@
+/** IPv4/IPv6 parsing and CIDR matching, without platform APIs. */
+
+export interface ParsedIp {
+  version: 4 | 6;
+  /** 4 or 16 bytes. IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is reported as IPv4. */
+  bytes: Uint8Array;
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function parseIpv4(s: string): Uint8Array | undefined {
+  const m = IPV4.exec(s);
+  if (!m) return undefined;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    const part = m[i + 1]!;
+    // Leading zeros are ambiguous (octal in some parsers), so they are refused.
+    if (part.length > 1 && part[0] === '0') return undefined;
+    const n = Number(part);
+    if (n > 255) return undefined;
+    out[i] = n;
+  }
+  return out;
+}
+
+function parseIpv6(input: string): Uint8Array | undefined {
+  let s = input;
+  const zone = s.indexOf('%');
+  if (zone !== -1) s = s.slice(0, zone);
+  if (s.length < 2 || s.length > 45) return undefined;
+  const out = new Uint8Array(16);
+  let tail: number[] = [];
+  const halves = s.split('::');
+  if (halves.length > 2) return undefined;
+  const parseGroups = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const groups = part.split(':');
+    const words: number[] = [];
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]!;
+      if (i === groups.length - 1 && g.includes('.')) {
+        const v4 = parseIpv4(g);
+        if (!v4) return undefined;
+        words.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+      } else {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+        words.push(Number.parseInt(g, 16));
+      }
+    }
+    return words;
+  };
+  const head = parseGroups(halves[0]!);
+  if (!head) return undefined;
+  if (halves.length === 2) {
+    const t = parseGroups(halves[1]!);
+    if (!t) return undefined;
+    tail = t;
+    if (head.length + tail.length > 7) return undefined;
+  } else if (head.length !== 8) {
+    return undefined;
+  }
+  const words = new Array<number>(8).fill(0);
+  head.forEach((w, i) => {
+    words[i] = w;
+  });
+  tail.forEach((w, i) => {
+    words[8 - tail.length + i] = w;
+  });
+  for (let i = 0; i < 8; i++) {
+    out[i * 2] = words[i]! >> 8;
+    out[i * 2 + 1] = words[i]! & 0xff;
+  }
+  return out;
+}
+
+/** Strips `[v6]:port`, `[v6]` and `v4:port` forms that proxies put in forwarding headers. */
+function stripPort(s: string): string {
+  if (s.startsWith('[')) {
+    const end = s.indexOf(']');
+    return end === -1 ? s : s.slice(1, end);
+  }
+  const colon = s.indexOf(':');
+  if (colon !== -1 && colon === s.lastIndexOf(':') && /^[\d.]+:\d+$/.test(s))
+    return s.slice(0, colon);
+  return s;
+}
+
+export function parseIp(input: string | undefined | null): ParsedIp | undefined {
+  if (!input) return undefined;
+  const s = stripPort(input.trim());
+  if (s.length === 0 || s.length > 64) return undefined;
+  const v4 = parseIpv4(s);
+  if (v4) return { version: 4, bytes: v4 };
+  const v6 = parseIpv6(s);
+  if (!v6) return undefined;
+  const mapped = v6.slice(0, 10).every((b) => b === 0) && v6[10] === 0xff && v6[11] === 0xff;
+  return mapped ? { version: 4, bytes: v6.slice(12) } : { version: 6, bytes: v6 };
+}
+
+/** Canonical text form: dotted IPv4, RFC 5952 IPv6 (lower case, longest zero run compressed). */
+export function formatIp(ip: ParsedIp): string {
+  const b = ip.bytes;
+  if (ip.version === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((b[i]! << 8) | b[i + 1]!);
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen && j - i > 1) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = words.map((w) => w.toString(16));
+  if (bestStart === -1) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+/** Returns the canonical form of an IP address, or undefined when it is not one. */
+export function normalizeIp(input: string | undefined | null): string | undefined {
+  const ip = parseIp(input);
+  return ip ? formatIp(ip) : undefined;
+}
+
+export interface Cidr {
+  version: 4 | 6;
+  bytes: Uint8Array;
+  prefix: number;
+  source: string;
+}
+
+/** Parses `10.0.0.0/8`, `2001:db8::/32` or a bare address (a /32 or /128). Throws on bad input. */
+export function parseCidr(input: string): Cidr {
+  const [addr, prefixText, extra] = input.trim().split('/');
+  const ip = parseIp(addr);
+  const max = ip?.version === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (!ip || extra !== undefined || !/^\d{1,3}$/.test(prefixText ?? String(max)) || prefix > max) {
+    throw new TypeError(`"${input}" is not an IP address or CIDR range`);
+  }
+  return { version: ip.version, bytes: ip.bytes, prefix, source: input };
+}
+
+export function cidrContains(cidr: Cidr, ip: ParsedIp): boolean {
+  if (cidr.version !== ip.version) return false;
+  const full = cidr.prefix >> 3;
+  for (let i = 0; i < full; i++) if (cidr.bytes[i] !== ip.bytes[i]) return false;
+  const rest = cidr.prefix & 7;
+  if (rest === 0) return true;
+  const mask = (0xff << (8 - rest)) & 0xff;
+  return (cidr.bytes[full]! & mask) === (ip.bytes[full]! & mask);
+}

@@ -1,0 +1,82 @@
+import { ResponseTooLargeError } from './errors.js';
+
+export interface TransportRequest {
+  url: string;
+  method: 'POST';
+  headers: Record<string, string>;
+  body: string;
+  /** Aborting it must close the connection. */
+  signal: AbortSignal;
+  /** Stop reading (and fail with ResponseTooLargeError) past this many bytes. */
+  maxResponseBytes: number;
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  body: string;
+}
+
+/**
+ * How the SDK reaches the runtime. The default uses `fetch`; Node adapters use the keep-alive
+ * undici pool from `@esper/core/node`.
+ */
+export interface Transport {
+  send(request: TransportRequest): Promise<TransportResponse>;
+  /**
+   * Starts expensive set-up (loading a module, connecting) in the background so the first
+   * request's timeout is not spent on it. Must not throw or reject.
+   */
+  warm?(origin: string): void;
+  close?(): Promise<void>;
+}
+
+/** Reads a Web stream as UTF-8, giving up (and cancelling the stream) past `limit` bytes. */
+export async function readCapped(
+  stream: ReadableStream<Uint8Array> | null,
+  limit: number,
+): Promise<string> {
+  if (!stream) return '';
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      throw new ResponseTooLargeError(limit);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+export function createFetchTransport(fetchImpl?: typeof fetch): Transport {
+  return {
+    async send(req) {
+      // Looked up per call so a fetch patched after start-up (test servers, tracing) is used.
+      const f = fetchImpl ?? globalThis.fetch;
+      const res = await f(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        signal: req.signal,
+        // A runtime answer is never a redirect; following one could leave the API origin.
+        redirect: 'manual',
+      });
+      const length = Number(res.headers.get('content-length'));
+      if (length > req.maxResponseBytes) {
+        res.body?.cancel().catch(() => {});
+        throw new ResponseTooLargeError(req.maxResponseBytes);
+      }
+      return {
+        status: res.status,
+        headers: res.headers,
+        body: await readCapped(res.body, req.maxResponseBytes),
+      };
+    },
+  };
+}

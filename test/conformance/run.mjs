@@ -1,0 +1,49 @@
+// `pnpm test:conformance`: runs the cross-adapter suite and prints target × scenario.
+// With `--from report.json` it only prints the matrix from an existing vitest JSON report.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+
+let file = process.argv[process.argv.indexOf('--from') + 1];
+if (!process.argv.includes('--from')) {
+  mkdirSync('.ci-out', { recursive: true });
+  file = '.ci-out/conformance.json';
+  spawnSync('npx', ['vitest', 'run', 'test/conformance', '--reporter=default', '--reporter=json', `--outputFile.json=${file}`], { stdio: 'inherit' });
+}
+const report = JSON.parse(readFileSync(file, 'utf8'));
+const cells = new Map();
+const targets = [];
+const scenarios = [];
+let loadFailures = 0;
+for (const suite of report.testResults) {
+  if (!suite.name.includes('/test/conformance/')) continue;
+  if (suite.assertionResults.length === 0 && suite.status === 'failed') {
+    loadFailures++;
+    console.log(`conformance suite failed to load: ${suite.name}\n${suite.message}`);
+  }
+  for (const t of suite.assertionResults) {
+    const [target] = t.ancestorTitles;
+    if (!target) continue;
+    if (!targets.includes(target)) targets.push(target);
+    if (!scenarios.includes(t.title)) scenarios.push(t.title);
+    cells.set(`${target}\u0000${t.title}`, t.status);
+  }
+}
+if (targets.length === 0) {
+  console.log('conformance: no results');
+  process.exit(1);
+}
+const mark = { passed: 'pass', failed: 'FAIL', skipped: 'skip', pending: 'skip', todo: 'todo' };
+const width = Math.max(...scenarios.map((s) => s.length));
+console.log(`\nConformance matrix (${targets.length} targets × ${scenarios.length} scenarios)`);
+console.log(`${''.padEnd(width)} | ${targets.join(' | ')}`);
+let failed = loadFailures;
+for (const s of scenarios) {
+  const row = targets.map((t) => {
+    const status = cells.get(`${t}\u0000${s}`);
+    if (status !== 'passed') failed++;
+    return (mark[status] ?? '—').padEnd(t.length);
+  });
+  console.log(`${s.padEnd(width)} | ${row.join(' | ')}`);
+}
+console.log(failed === 0 ? 'conformance: all passed' : `conformance: ${failed} cell(s) not passed`);
+process.exit(failed === 0 ? 0 : 1);
