@@ -14,10 +14,14 @@ const result = await build({
   metafile: true,
   logLevel: 'silent',
 });
-const nodeImports = Object.values(result.metafile.inputs).flatMap((i) => i.imports.filter((x) => x.path.startsWith('node:')).map((x) => x.path));
+const nodeImports = Object.values(result.metafile.inputs).flatMap((i) =>
+  i.imports.filter((x) => x.path.startsWith('node:')).map((x) => x.path),
+);
 const code = result.outputFiles[0].contents;
 const gzip = gzipSync(code, { level: 9 }).length;
-console.log(`@esper/core edge bundle: ${code.length} B min, ${gzip} B gzip, node: imports: ${nodeImports.length}`);
+console.log(
+  `@esper/core edge bundle: ${code.length} B min, ${gzip} B gzip, node: imports: ${nodeImports.length}`,
+);
 if (nodeImports.length > 0) {
   console.error(`@esper/core must stay Web-standard, but imports ${nodeImports.join(', ')}`);
   process.exit(1);

@@ -5,8 +5,14 @@ import { DEFAULT_TEST_KEY, startMockRuntime } from '@esper/testing';
 
 const runtime = await startMockRuntime({
   answers: [
-    { match: { path: '/login', query: { foo: 'bar' } }, answer: { action: 'block', policy_id: 'pol_foo_bar', reason: 'foo=bar is present' } },
-    { match: { path: '/login', clientIp: '203.0.113.66' }, answer: { action: 'challenge', policy_id: 'pol_login_burst' } },
+    {
+      match: { path: '/login', query: { foo: 'bar' } },
+      answer: { action: 'block', policy_id: 'pol_foo_bar', reason: 'foo=bar is present' },
+    },
+    {
+      match: { path: '/login', clientIp: '203.0.113.66' },
+      answer: { action: 'challenge', policy_id: 'pol_login_burst' },
+    },
     { match: { path: '/slow' }, answer: { fault: 'hang' } },
   ],
 });
@@ -33,7 +39,10 @@ const requests = [
 
 const rows = [];
 for (const [method, path, ip, accept] of requests) {
-  const request = new Request(`https://shop.example${path}`, { method, headers: { accept, 'user-agent': 'quickstart/1.0', 'x-email': 'user@example.com' } });
+  const request = new Request(`https://shop.example${path}`, {
+    method,
+    headers: { accept, 'user-agent': 'quickstart/1.0', 'x-email': 'user@example.com' },
+  });
   const decision = await esper.protect(request, { remoteAddress: ip });
   const response = await esper.respond(decision, request);
   rows.push({
@@ -43,7 +52,9 @@ for (const [method, path, ip, accept] of requests) {
     source: decision.source,
     reason: decision.reason,
     policy: decision.policyId ?? '',
-    response: response ? `${response.status}${response.headers.get('location') ? ' → challenge' : ''}` : 'continue',
+    response: response
+      ? `${response.status}${response.headers.get('location') ? ' → challenge' : ''}`
+      : 'continue',
     ms: decision.latencyMs.toFixed(1),
   });
 }

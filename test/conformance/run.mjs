@@ -7,7 +7,18 @@ let file = process.argv[process.argv.indexOf('--from') + 1];
 if (!process.argv.includes('--from')) {
   mkdirSync('.ci-out', { recursive: true });
   file = '.ci-out/conformance.json';
-  spawnSync('npx', ['vitest', 'run', 'test/conformance', '--reporter=default', '--reporter=json', `--outputFile.json=${file}`], { stdio: 'inherit' });
+  spawnSync(
+    'npx',
+    [
+      'vitest',
+      'run',
+      'test/conformance',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${file}`,
+    ],
+    { stdio: 'inherit' },
+  );
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
 const cells = new Map();

@@ -1,6 +1,10 @@
 import { type MockRuntime, startMockRuntime } from '@esper/testing';
 
-export const TEST_KEY = { apiKey: 'conformance_key', secret: 'conformance_secret_0123456789abcdef', sourceId: 'conformance' };
+export const TEST_KEY = {
+  apiKey: 'conformance_key',
+  secret: 'conformance_secret_0123456789abcdef',
+  sourceId: 'conformance',
+};
 
 const cookiesAnswer = {
   action: 'allow' as const,
@@ -17,11 +21,17 @@ export function startConformanceRuntime(): Promise<MockRuntime> {
     keys: [TEST_KEY],
     answers: [
       { match: { path: '/block' }, answer: { action: 'block', policy_id: 'pol_block' } },
-      { match: { path: '/challenge' }, answer: { action: 'challenge', policy_id: 'pol_challenge' } },
+      {
+        match: { path: '/challenge' },
+        answer: { action: 'challenge', policy_id: 'pol_challenge' },
+      },
       { match: { path: '/slow' }, answer: { fault: 'hang' } },
       { match: { path: /^\/checkout\// }, answer: { fault: 'hang' } },
       { match: { path: '/cookies' }, answer: cookiesAnswer },
-      { match: { path: /^\/cached\// }, answer: { action: 'block', ttl_seconds: 60, policy_id: 'pol_cached' } },
+      {
+        match: { path: /^\/cached\// },
+        answer: { action: 'block', ttl_seconds: 60, policy_id: 'pol_cached' },
+      },
     ],
   });
 }

@@ -3,21 +3,38 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConformanceRuntime, TEST_KEY } from './runtime.js';
 import type { Target, TargetInstance, TargetRequest } from './target.js';
 
-const BROWSER = [['accept', 'text/html,application/xhtml+xml'], ['user-agent', 'Mozilla/5.0 (conformance)']] as Array<[string, string]>;
-const API = [['accept', 'application/json'], ['user-agent', 'conformance-api/1.0']] as Array<[string, string]>;
+const BROWSER = [
+  ['accept', 'text/html,application/xhtml+xml'],
+  ['user-agent', 'Mozilla/5.0 (conformance)'],
+] as Array<[string, string]>;
+const API = [
+  ['accept', 'application/json'],
+  ['user-agent', 'conformance-api/1.0'],
+] as Array<[string, string]>;
 const TIMEOUT_MS = 300;
 /** Slack for scheduling on a loaded 2-core CI machine; the issue's bound is timeout + 50 ms. */
 const TIMEOUT_SLACK_MS = 150;
 
 let seq = 0;
-function tagged(req: Omit<TargetRequest, 'platformIp'> & { platformIp?: string }): TargetRequest & { id: string } {
+function tagged(
+  req: Omit<TargetRequest, 'platformIp'> & { platformIp?: string },
+): TargetRequest & { id: string } {
   const id = `t${Date.now().toString(36)}${(seq++).toString(36)}`;
-  return { ...req, id, platformIp: req.platformIp ?? '198.51.100.7', headers: [...(req.headers ?? []), ['x-test-id', id]] };
+  return {
+    ...req,
+    id,
+    platformIp: req.platformIp ?? '198.51.100.7',
+    headers: [...(req.headers ?? []), ['x-test-id', id]],
+  };
 }
 
 /** The runtime's record of the request with this tag. */
 function seen(runtime: MockRuntime, id: string) {
-  return runtime.requests.filter((r) => (r.body as { request?: { headers?: Record<string, string> } } | undefined)?.request?.headers?.['x-test-id'] === id);
+  return runtime.requests.filter(
+    (r) =>
+      (r.body as { request?: { headers?: Record<string, string> } } | undefined)?.request
+        ?.headers?.['x-test-id'] === id,
+  );
 }
 
 /** Defines the whole conformance suite for one target. Test names read `<target> › <scenario>`. */
@@ -29,7 +46,12 @@ export function runConformance(target: Target) {
 
     beforeAll(async () => {
       runtime = await startConformanceRuntime();
-      const base = { runtimeUrl: runtime.url, apiKey: TEST_KEY.apiKey, secret: TEST_KEY.secret, timeoutMs: TIMEOUT_MS };
+      const base = {
+        runtimeUrl: runtime.url,
+        apiKey: TEST_KEY.apiKey,
+        secret: TEST_KEY.secret,
+        timeoutMs: TIMEOUT_MS,
+      };
       live = await target.start({ ...base, mode: 'live' });
       monitor = await target.start({ ...base, mode: 'monitor' });
     }, 120_000);
@@ -126,18 +148,30 @@ export function runConformance(target: Target) {
       });
       await live.request(req);
       const [call] = seen(runtime, req.id);
-      expect((call?.body as { request: { client_ip?: string } }).request.client_ip).toBe(live.expectedClientIp('198.51.100.23'));
+      expect(call).toBeDefined();
+      expect((call!.body as { request: { client_ip?: string } }).request.client_ip).toBe(
+        live.expectedClientIp('198.51.100.23'),
+      );
     });
 
     it('runtime response headers are merged; two Set-Cookies stay two', async () => {
       const res = await live.request(tagged({ path: '/cookies', headers: BROWSER }));
       expect(res.status).toBe(200);
-      expect(res.setCookies).toEqual(expect.arrayContaining([expect.stringMatching(/^rt_a=1/), expect.stringMatching(/^rt_b=2/), expect.stringMatching(/^app=1/)]));
+      expect(res.setCookies).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^rt_a=1/),
+          expect.stringMatching(/^rt_b=2/),
+          expect.stringMatching(/^app=1/),
+        ]),
+      );
       expect(JSON.parse(res.body).upstream).toBe('from-runtime');
     });
 
     it('a cached block is served without a second call', async () => {
-      const ua: Array<[string, string]> = [['accept', 'application/json'], ['user-agent', `cache-test-${seq}`]];
+      const ua: Array<[string, string]> = [
+        ['accept', 'application/json'],
+        ['user-agent', `cache-test-${seq}`],
+      ];
       const first = tagged({ path: '/cached/a', headers: ua, platformIp: '198.51.100.99' });
       const second = tagged({ path: '/cached/b', headers: ua, platformIp: '198.51.100.99' });
       expect((await live.request(first)).status).toBe(403);
@@ -147,22 +181,37 @@ export function runConformance(target: Target) {
     });
 
     it('tenant fields are sent', async () => {
-      const req = tagged({ path: '/hello', headers: [...API, ['x-test-email', 'user@example.com']] });
+      const req = tagged({
+        path: '/hello',
+        headers: [...API, ['x-test-email', 'user@example.com']],
+      });
       await live.request(req);
       const [call] = seen(runtime, req.id);
-      expect((call?.body as { fields?: Record<string, string> }).fields).toMatchObject({ email: 'user@example.com' });
+      expect(call).toBeDefined();
+      expect((call!.body as { fields?: Record<string, string> }).fields).toMatchObject({
+        email: 'user@example.com',
+      });
     });
 
     it('the secret, cookie and authorization values never reach the wire', async () => {
       const req = tagged({
         path: '/hello',
-        headers: [...BROWSER, ['cookie', 'session=COOKIE_VALUE_123; other=OTHER_VALUE_456'], ['authorization', 'Bearer AUTH_VALUE_789']],
+        headers: [
+          ...BROWSER,
+          ['cookie', 'session=COOKIE_VALUE_123; other=OTHER_VALUE_456'],
+          ['authorization', 'Bearer AUTH_VALUE_789'],
+        ],
       });
       await live.request(req);
       const [call] = seen(runtime, req.id);
       expect(call).toBeDefined();
       const wire = JSON.stringify(call!.headers) + call!.rawBody;
-      for (const secret of [TEST_KEY.secret, 'COOKIE_VALUE_123', 'OTHER_VALUE_456', 'AUTH_VALUE_789']) {
+      for (const secret of [
+        TEST_KEY.secret,
+        'COOKIE_VALUE_123',
+        'OTHER_VALUE_456',
+        'AUTH_VALUE_789',
+      ]) {
         expect(wire).not.toContain(secret);
       }
       expect(wire).toContain('session');

@@ -11,17 +11,29 @@ afterEach(() => rt.reset());
 afterAll(() => rt.close());
 
 const browser = (path = '/page', headers: Record<string, string> = {}) =>
-  new Request(`https://app.example${path}`, { headers: { accept: 'text/html', 'user-agent': 'Mozilla/5.0 test', ...headers } });
+  new Request(`https://app.example${path}`, {
+    headers: { accept: 'text/html', 'user-agent': 'Mozilla/5.0 test', ...headers },
+  });
 const api = (path = '/api', headers: Record<string, string> = {}) =>
-  new Request(`https://app.example${path}`, { headers: { accept: 'application/json', 'user-agent': 'client/1', ...headers } });
+  new Request(`https://app.example${path}`, {
+    headers: { accept: 'application/json', 'user-agent': 'client/1', ...headers },
+  });
 
 function esper(options: EsperOptions = {}) {
-  return createEsper({ apiKey: DEFAULT_TEST_KEY.apiKey, secret: DEFAULT_TEST_KEY.secret, apiBase: rt.url, env: {}, clientIp: { preset: 'direct' }, ...options });
+  return createEsper({
+    apiKey: DEFAULT_TEST_KEY.apiKey,
+    secret: DEFAULT_TEST_KEY.secret,
+    apiBase: rt.url,
+    env: {},
+    clientIp: { preset: 'direct' },
+    ...options,
+  });
 }
 const facts = { remoteAddress: '203.0.113.10' };
 
 async function waitForNoSockets(runtime: MockRuntime) {
-  for (let i = 0; i < 50 && runtime.openConnections() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 50 && runtime.openConnections() > 0; i++)
+    await new Promise((r) => setTimeout(r, 10));
   return runtime.openConnections();
 }
 
@@ -46,7 +58,16 @@ describe('actions', () => {
     rt.script({ answer: { action: 'allow', policy_id: 'pol_1', reason: 'nothing matched' } });
     const e = esper();
     const d = await e.protect(browser(), facts);
-    expect(d).toMatchObject({ action: 'allow', mode: 'live', enforced: false, source: 'remote', reason: 'runtime', policyId: 'pol_1', message: 'nothing matched', clientIp: '203.0.113.10' });
+    expect(d).toMatchObject({
+      action: 'allow',
+      mode: 'live',
+      enforced: false,
+      source: 'remote',
+      reason: 'runtime',
+      policyId: 'pol_1',
+      message: 'nothing matched',
+      clientIp: '203.0.113.10',
+    });
     expect(d.decisionId).toBeTruthy();
     expect(d.latencyMs).toBeGreaterThan(0);
     expect(await e.respond(d, browser())).toBeNull();
@@ -156,7 +177,10 @@ describe('faults become fallback decisions', () => {
     rt.script({ answer: { fault: 'status', status: 429, retryAfter: 2 }, times: 1 });
     const e = esper({ now: () => clock });
     expect(await e.protect(api(), facts)).toMatchObject({ reason: 'bad_status', status: 429 });
-    expect(await e.protect(api(), facts)).toMatchObject({ source: 'fallback', reason: 'rate_limited' });
+    expect(await e.protect(api(), facts)).toMatchObject({
+      source: 'fallback',
+      reason: 'rate_limited',
+    });
     expect(rt.requests).toHaveLength(1);
     clock += 2001;
     expect(await e.protect(api(), facts)).toMatchObject({ source: 'remote' });
@@ -166,7 +190,12 @@ describe('faults become fallback decisions', () => {
     const error = vi.fn();
     const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error };
     const d = await esper({ secret: 'wrong-secret', logger }).protect(api(), facts);
-    expect(d).toMatchObject({ source: 'fallback', reason: 'bad_status', status: 401, message: 'runtime answered 401 (bad_signature)' });
+    expect(d).toMatchObject({
+      source: 'fallback',
+      reason: 'bad_status',
+      status: 401,
+      message: 'runtime answered 401 (bad_signature)',
+    });
     expect(error).toHaveBeenCalledOnce();
     expect(JSON.stringify(error.mock.calls)).not.toContain('wrong-secret');
   });
@@ -192,7 +221,10 @@ describe('the timeout bound', () => {
     }));
 
   it('covers a slow fields callback too', async () => {
-    const d = await esper({ timeoutMs: 100, fields: () => new Promise(() => {}) }).protect(api(), facts);
+    const d = await esper({ timeoutMs: 100, fields: () => new Promise(() => {}) }).protect(
+      api(),
+      facts,
+    );
     expect(d).toMatchObject({ action: 'allow', reason: 'timeout' });
     expect(rt.requests).toHaveLength(0);
   });
@@ -205,7 +237,12 @@ describe('decision cache', () => {
     const first = await e.protect(api('/a'), facts);
     const second = await e.protect(api('/b'), facts);
     expect(first.source).toBe('remote');
-    expect(second).toMatchObject({ action: 'block', source: 'cache', reason: 'cache', decisionId: first.decisionId });
+    expect(second).toMatchObject({
+      action: 'block',
+      source: 'cache',
+      reason: 'cache',
+      decisionId: first.decisionId,
+    });
     expect(rt.requests).toHaveLength(1);
     expect(e.cacheSize).toBe(1);
   });
@@ -263,19 +300,30 @@ describe('tampering', () => {
   /** A transport between the SDK and the runtime that changes what was signed. */
   const tamper = (change: (body: string) => string): Transport => {
     const inner = createUndiciTransport({ load: () => import('undici') });
-    return { send: (req) => inner.send({ ...req, body: change(req.body) }), warm: inner.warm, close: inner.close };
+    return {
+      send: (req) => inner.send({ ...req, body: change(req.body) }),
+      warm: inner.warm,
+      close: inner.close,
+    };
   };
 
   it('a body changed after signing is refused as bad_signature', async () => {
     // Not a timing test: a generous timeout keeps a loaded CI machine from deciding it.
-    const d = await esper({ timeoutMs: 5000, transport: tamper((b) => b.replace('203.0.113.10', '198.51.100.1')) }).protect(api(), facts);
+    const d = await esper({
+      timeoutMs: 5000,
+      transport: tamper((b) => b.replace('203.0.113.10', '198.51.100.1')),
+    }).protect(api(), facts);
     expect(d).toMatchObject({ reason: 'bad_status', status: 401 });
     expect(rt.requests[0]!.response?.body).toContain('bad_signature');
   });
 
   it('a timestamp over 5 minutes old is refused as stale_timestamp', async () => {
     const d = await esper({ now: () => Date.now() - 301_000 }).protect(api(), facts);
-    expect(d).toMatchObject({ reason: 'bad_status', status: 401, message: 'runtime answered 401 (stale_timestamp)' });
+    expect(d).toMatchObject({
+      reason: 'bad_status',
+      status: 401,
+      message: 'runtime answered 401 (stale_timestamp)',
+    });
   });
 
   it('a replayed request is refused as replayed_request', async () => {
@@ -289,12 +337,17 @@ describe('tampering', () => {
     };
     const e = esper({ timeoutMs: 5000, transport: recorder });
     expect((await e.protect(api(), facts)).source).toBe('remote');
-    expect(await e.protect(api(), facts)).toMatchObject({ status: 401, message: 'runtime answered 401 (replayed_request)' });
+    expect(await e.protect(api(), facts)).toMatchObject({
+      status: 401,
+      message: 'runtime answered 401 (replayed_request)',
+    });
     await inner.close?.();
   });
 
   it('an unknown key is refused as unknown_key', async () => {
-    expect(await esper({ apiKey: 'nobody' }).protect(api(), facts)).toMatchObject({ message: 'runtime answered 401 (unknown_key)' });
+    expect(await esper({ apiKey: 'nobody' }).protect(api(), facts)).toMatchObject({
+      message: 'runtime answered 401 (unknown_key)',
+    });
   });
 });
 
@@ -302,17 +355,39 @@ describe('never throws, never loses the request', () => {
   it('a throwing transport, onDecision or fields callback yields a decision', async () => {
     const warn = vi.fn();
     const logger = { debug: vi.fn(), info: vi.fn(), warn, error: vi.fn() };
-    const transport: Transport = { send: () => { throw 'not even an Error'; } };
-    const d = await esper({ transport, logger, onDecision: () => { throw new Error('hook'); }, fields: () => { throw new Error('fields'); } }).protect(api(), facts);
+    const transport: Transport = {
+      send: () => {
+        throw 'not even an Error';
+      },
+    };
+    const d = await esper({
+      transport,
+      logger,
+      onDecision: () => {
+        throw new Error('hook');
+      },
+      fields: () => {
+        throw new Error('fields');
+      },
+    }).protect(api(), facts);
     expect(d).toMatchObject({ action: 'allow', source: 'fallback', reason: 'network' });
     await d.pending;
-    expect(warn.mock.calls.map((c) => c[1])).toEqual(expect.arrayContaining([expect.stringMatching(/fields/), expect.stringMatching(/onDecision/)]));
+    expect(warn.mock.calls.map((c) => c[1])).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/fields/),
+        expect.stringMatching(/onDecision/),
+      ]),
+    );
   });
 
   it('hands background work to waitUntil', async () => {
     const waitUntil = vi.fn();
     let seen: Decision | undefined;
-    const d = await esper({ onDecision: async (x) => { seen = x; } }).protect(api(), { ...facts, waitUntil });
+    const d = await esper({
+      onDecision: async (x) => {
+        seen = x;
+      },
+    }).protect(api(), { ...facts, waitUntil });
     expect(waitUntil).toHaveBeenCalledWith(d.pending);
     await d.pending;
     expect(seen).toBe(d);
@@ -320,13 +395,21 @@ describe('never throws, never loses the request', () => {
 
   it('a custom response that throws falls back to the default block', async () => {
     rt.script({ answer: { action: 'block' } });
-    const e = esper({ responses: { block: () => { throw new Error('oops'); } } });
+    const e = esper({
+      responses: {
+        block: () => {
+          throw new Error('oops');
+        },
+      },
+    });
     expect((await e.respond(await e.protect(api(), facts), api()))!.status).toBe(403);
   });
 
   it('custom responses are used', async () => {
     rt.script({ answer: { action: 'block' } });
-    const e = esper({ responses: { block: (d) => new Response(`nope ${d.decisionId}`, { status: 429 }) } });
+    const e = esper({
+      responses: { block: (d) => new Response(`nope ${d.decisionId}`, { status: 429 }) },
+    });
     const res = await e.respond(await e.protect(api(), facts), api());
     expect(res!.status).toBe(429);
   });
@@ -335,7 +418,11 @@ describe('never throws, never loses the request', () => {
 describe('routes and fields', () => {
   it('skips static assets and excluded routes without a call', async () => {
     const e = esper({ exclude: ['/health'], include: ['/app/**', '/health', '/logo.png'] });
-    expect(await e.protect(browser('/logo.png'), facts)).toMatchObject({ source: 'skipped', reason: 'excluded', action: 'allow' });
+    expect(await e.protect(browser('/logo.png'), facts)).toMatchObject({
+      source: 'skipped',
+      reason: 'excluded',
+      action: 'allow',
+    });
     expect((await e.protect(browser('/health'), facts)).source).toBe('skipped');
     expect((await e.protect(browser('/other'), facts)).source).toBe('skipped');
     expect((await e.protect(browser('/app/x'), facts)).source).toBe('remote');
@@ -343,8 +430,13 @@ describe('routes and fields', () => {
   });
 
   it('sends tenant fields from the callback', async () => {
-    await esper({ fields: async (r) => ({ email: r.headers.get('x-email'), account_id: 'acct-123' }) }).protect(api('/api', { 'x-email': 'u@example.com' }), facts);
-    expect((rt.requests[0]!.body as { fields: object }).fields).toEqual({ email: 'u@example.com', account_id: 'acct-123' });
+    await esper({
+      fields: async (r) => ({ email: r.headers.get('x-email'), account_id: 'acct-123' }),
+    }).protect(api('/api', { 'x-email': 'u@example.com' }), facts);
+    expect((rt.requests[0]!.body as { fields: object }).fields).toEqual({
+      email: 'u@example.com',
+      account_id: 'acct-123',
+    });
   });
 });
 

@@ -1,0 +1,5 @@
+// @vitest-environment edge-runtime
+import { runConformance } from './scenarios.js';
+import { vercelTarget } from './targets/vercel.js';
+
+runConformance(vercelTarget('vercel-edge'));

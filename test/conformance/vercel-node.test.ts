@@ -1,0 +1,4 @@
+import { runConformance } from './scenarios.js';
+import { vercelTarget } from './targets/vercel.js';
+
+runConformance(vercelTarget('vercel-node'));
