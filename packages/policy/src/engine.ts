@@ -1,0 +1,146 @@
+import { type CompiledExpression, compileExpression, stateScopesOf, windowsOf } from './compile.js';
+import { entityKey, storeKey } from './entities.js';
+import { type Decision, type EnginePlan, evaluateEvent } from './evaluate.js';
+import type { ValidationError } from './issues.js';
+import { createMemoryStore } from './memory-store.js';
+import { compilePolicy, orderRules } from './policy.js';
+import type { PolicyStore } from './store.js';
+import {
+  DEFAULT_ENTITY_DEFINITION_ID,
+  DEFAULT_SESSION_ENTITY_DEFINITION_ID,
+  SYSTEM_ENTITY_DEFINITIONS,
+} from './system-entities.js';
+import type {
+  EntityDefinition,
+  Expression,
+  Fields,
+  Mitigation,
+  Scope,
+  TenantConfig,
+} from './types.js';
+import { validateTenantConfig } from './validate.js';
+
+export interface PolicyEngineOptions {
+  /** Counters and state; defaults to a fresh `createMemoryStore()`. */
+  store?: PolicyStore;
+  /** Milliseconds since the epoch; defaults to `Date.now`. */
+  now?: () => number;
+}
+
+export interface PolicyEngine {
+  /** The validated tenant configuration the engine was built from. */
+  readonly config: TenantConfig;
+  /**
+   * Decide one event. Counts it once in every window the tenant's policies and rules use,
+   * then evaluates actions, rules and policies. Rejects only when the store does.
+   */
+  evaluate(fields: Fields): Promise<Decision>;
+  /**
+   * The store key under which `StateCmp` with `scope` looks up state for these fields, or
+   * undefined when the scope's entity is absent. Use it to write state with `store.setState`.
+   */
+  stateKey(scope: Scope, fields: Fields): string | undefined;
+}
+
+export class PolicyConfigError extends Error {
+  readonly errors: ValidationError[];
+  constructor(errors: ValidationError[]) {
+    const first = errors[0];
+    super(
+      `invalid tenant config: ${first ? `${first.path}: ${first.message}` : 'unknown error'}` +
+        (errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''),
+    );
+    this.name = 'PolicyConfigError';
+    this.errors = errors;
+  }
+}
+
+/**
+ * Validate and compile a tenant's configuration once; the returned engine evaluates events
+ * without re-reading any JSON. Throws PolicyConfigError (with JSON paths) on invalid config.
+ */
+export function createPolicyEngine(
+  config: unknown,
+  options: PolicyEngineOptions = {},
+): PolicyEngine {
+  const checked = validateTenantConfig(config);
+  if (!checked.ok) throw new PolicyConfigError(checked.errors);
+  const tenant = checked.value;
+  const store = options.store ?? createMemoryStore();
+  const now = options.now ?? Date.now;
+
+  const entities = new Map<string, EntityDefinition>();
+  for (const e of [...SYSTEM_ENTITY_DEFINITIONS, ...(tenant.entity_definitions ?? [])]) {
+    entities.set(e.entity_definition_id, e);
+  }
+  const mitigations = new Map<string, Mitigation>(
+    (tenant.mitigations ?? []).map((m) => [m.mitigation_id, m]),
+  );
+  const scopeEntity: Record<Scope, EntityDefinition> = {
+    Entity: entities.get(
+      tenant.default_entity_definition_id ?? DEFAULT_ENTITY_DEFINITION_ID,
+    ) as EntityDefinition,
+    Session: entities.get(
+      tenant.session_entity_definition_id ?? DEFAULT_SESSION_ENTITY_DEFINITION_ID,
+    ) as EntityDefinition,
+  };
+
+  const policies = (tenant.policies ?? [])
+    .filter((p) => p.enabled)
+    // Ties between equally severe policies go to the lowest policy_id, whatever the list order.
+    .sort((a, b) => (a.policy_id < b.policy_id ? -1 : a.policy_id > b.policy_id ? 1 : 0))
+    .map((p) => compilePolicy(p, entities, mitigations));
+  const rules = orderRules(tenant.rules ?? []);
+  const actions: Array<{ action_id: string; test: CompiledExpression }> = (
+    tenant.actions ?? []
+  ).map((a) => ({ action_id: a.action_id, test: compileExpression(a.expression) }));
+
+  // Every expression that will run, to learn which windows must be counted.
+  const expressions: Expression[] = [
+    ...(tenant.actions ?? []).map((a) => a.expression),
+    ...(tenant.rules ?? []).filter((r) => r.enabled).map((r) => r.expression),
+  ];
+  for (const p of tenant.policies ?? []) {
+    if (!p.enabled) continue;
+    if (p.expression) expressions.push(p.expression);
+    if ('clauses' in p) for (const c of p.clauses) if (c.match) expressions.push(c.match);
+  }
+  const counted = new Map<string, { entity: EntityDefinition; window: number }>();
+  const totals = new Set<number>();
+  const count = (entity: EntityDefinition, window: number) =>
+    counted.set(`${entity.entity_definition_id}@${window}`, { entity, window });
+  for (const e of expressions) {
+    for (const [scope, window] of windowsOf(e)) count(scopeEntity[scope], window);
+  }
+  for (const p of policies) {
+    for (const c of p.clauses) {
+      if (!c.window) continue;
+      for (const entity of c.entities) count(entity, c.window.window_seconds);
+      if (c.window.threshold.type === 'share') totals.add(c.window.window_seconds);
+    }
+  }
+  const usesState = expressions.some((e) => stateScopesOf(e).size > 0);
+
+  const plan: EnginePlan = {
+    tenantId: tenant.tenant_id,
+    store,
+    now,
+    scopeEntity,
+    actions,
+    rules,
+    policies,
+    counted: [...counted.values()],
+    totals: [...totals],
+    usesState,
+  };
+
+  return {
+    config: tenant,
+    evaluate: (fields) => evaluateEvent(plan, fields),
+    stateKey(scope, fields) {
+      const entity = scopeEntity[scope];
+      const key = entityKey(entity, fields);
+      return key === undefined ? undefined : storeKey(tenant.tenant_id, entity, key);
+    },
+  };
+}

@@ -1,0 +1,43 @@
+export {
+  compareValues,
+  isNumeric,
+  NUMERIC,
+} from './compare.js';
+export {
+  type CompiledExpression,
+  compileExpression,
+  type EvalContext,
+  fieldContext,
+} from './compile.js';
+export {
+  createPolicyEngine,
+  PolicyConfigError,
+  type PolicyEngine,
+  type PolicyEngineOptions,
+} from './engine.js';
+export { entityKey } from './entities.js';
+export type { Decision, Match } from './evaluate.js';
+export { encodeFields, isReservedFieldName, type KeyContext } from './fields.js';
+export type { ValidationError, ValidationResult } from './issues.js';
+export { LIMITS } from './limits.js';
+export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export type { Action, Mode } from './outcomes.js';
+export { SEVERITY } from './outcomes.js';
+export { clausesOf } from './policy.js';
+export type { PolicyStore } from './store.js';
+export {
+  DEFAULT_ENTITY_DEFINITION_ID,
+  DEFAULT_SESSION_ENTITY_DEFINITION_ID,
+  SYSTEM_ENTITY_DEFINITIONS,
+} from './system-entities.js';
+export * from './types.js';
+export {
+  validateAction,
+  validateEntityDefinition,
+  validateMitigation,
+  validatePolicy,
+  validateRule,
+  validateTenantConfig,
+  validateWindow,
+} from './validate.js';
+export { validateExpression } from './validate-expression.js';
