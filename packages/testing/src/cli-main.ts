@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, type MockConfigFile } from './config.js';
+import { DEFAULT_TEST_KEY } from './controller.js';
+import { type MockRuntime, type StartMockRuntimeOptions, startMockRuntime } from './server.js';
+import type { MockKey, MockLogger } from './types.js';
+
+export const USAGE = `Usage: esper-mock [options]
+
+A mock of the Esper runtime (protocol v1) for local development and tests.
+
+Options:
+  --port PORT              port to listen on (default 8787; 0 picks a free one)
+  --host HOST              interface to bind (default 127.0.0.1)
+  --key ID:SECRET[:SOURCE] accepted API key; repeatable (default esper_test_key:esper_test_secret:test)
+  --config FILE.json       keys, scripted answers and other options (see the README)
+  --quiet                  do not log each request
+  --help                   show this help
+`;
+
+export interface CliIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+export type CliResult = { code: number } | { runtime: MockRuntime };
+
+const defaultIo: CliIo = {
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+};
+
+function parseKey(spec: string): MockKey {
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) {
+    throw new Error(`--key expects ID:SECRET[:SOURCE], got "${spec}"`);
+  }
+  const [apiKey, secret, sourceId] = parts as [string, string, string?];
+  return sourceId ? { apiKey, secret, sourceId } : { apiKey, secret };
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port expects 0-65535, got "${value}"`);
+  return port;
+}
+
+function consoleLogger(io: CliIo): MockLogger {
+  return {
+    info: (message) => io.stdout(`${new Date().toISOString()} ${message}`),
+    warn: (message) => io.stderr(`warn: ${message}`),
+    error: (message) => io.stderr(`error: ${message}`),
+  };
+}
+
+/** Parses `argv` (without node and the script) and starts the mock; the bin wires signals. */
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<CliResult> {
+  let options: StartMockRuntimeOptions;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        key: { type: 'string', multiple: true },
+        config: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      io.stdout(USAGE);
+      return { code: 0 };
+    }
+    const config: MockConfigFile = values.config ? await loadConfig(values.config) : {};
+    const keys = [...(config.keys ?? []), ...(values.key ?? []).map(parseKey)];
+    options = {
+      ...config,
+      keys: keys.length > 0 ? keys : [DEFAULT_TEST_KEY],
+      port: values.port !== undefined ? parsePort(values.port) : (config.port ?? 8787),
+      host: values.host ?? config.host ?? '127.0.0.1',
+      ...(values.quiet ? {} : { logger: consoleLogger(io) }),
+    };
+  } catch (err) {
+    io.stderr(`esper-mock: ${(err as Error).message}`);
+    io.stderr('Run esper-mock --help for usage.');
+    return { code: 2 };
+  }
+
+  let runtime: MockRuntime;
+  try {
+    runtime = await startMockRuntime(options);
+  } catch (err) {
+    io.stderr(
+      `esper-mock: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`,
+    );
+    return { code: 1 };
+  }
+  const key = options.keys![0]!;
+  io.stdout(`esper-mock listening on ${runtime.url}`);
+  io.stdout(
+    `  ESPER_API_BASE=${runtime.url} ESPER_API_KEY=${key.apiKey} ESPER_API_SECRET=${key.secret}`,
+  );
+  if (options.keys!.length > 1)
+    io.stdout(
+      `  (${options.keys!.length} keys accepted: ${options.keys!.map((k) => k.apiKey).join(', ')})`,
+    );
+  return { runtime };
+}

@@ -1,0 +1,216 @@
+import { DEFAULT_SIGNATURE_TOLERANCE_SECONDS } from '@esper/core';
+import { DEFAULT_ANSWER, isFault } from './answers.js';
+import { matches } from './match.js';
+import { ReplayGuard } from './replay.js';
+import type {
+  DecideContext,
+  DecideFunction,
+  MitigationBody,
+  MockAnswer,
+  MockKey,
+  MockLogger,
+  MockRuntimeOptions,
+  MockScript,
+  RecordedRequest,
+  RecordedResponse,
+  ScriptHandle,
+} from './types.js';
+
+export const DEFAULT_TEST_KEY: Readonly<MockKey> = Object.freeze({
+  apiKey: 'esper_test_key',
+  secret: 'esper_test_secret',
+  sourceId: 'test',
+});
+
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024;
+
+interface ScriptEntry {
+  script: MockScript;
+  hits: number;
+  removed: boolean;
+}
+
+interface Sleeper {
+  timer: ReturnType<typeof setTimeout>;
+  resolve: (completed: boolean) => void;
+}
+
+interface Waiter {
+  count: number;
+  resolve: (requests: RecordedRequest[]) => void;
+}
+
+function toScript(input: MockScript | MockAnswer): MockScript {
+  return 'answer' in input ? input : { answer: input };
+}
+
+/**
+ * The mock's state, shared by the Hono app and the server wrapper: keys, scripts, recorded
+ * requests, seen idempotency keys and pending timers. Kept apart from the app so that later
+ * routes (rules API, results, challenge page) can reach the same state.
+ */
+export class MockController {
+  readonly keys: ReadonlyMap<string, MockKey>;
+  readonly toleranceSeconds: number;
+  readonly maxBodyBytes: number;
+  readonly validateBody: boolean;
+  readonly replayProtection: boolean;
+  readonly logger: MockLogger;
+  readonly replay: ReplayGuard;
+  readonly now: () => number;
+  /** Set while the mock shuts down, so sockets it destroys are not taken for client aborts. */
+  closing = false;
+
+  private readonly initialScripts: readonly MockScript[];
+  private readonly decide: DecideFunction | undefined;
+  private readonly defaultAnswer: MockAnswer;
+  private readonly maxRecorded: number;
+  private scripts: ScriptEntry[] = [];
+  private recorded: RecordedRequest[] = [];
+  private sequence = 0;
+  private readonly sleepers = new Set<Sleeper>();
+  private waiters: Waiter[] = [];
+
+  constructor(options: MockRuntimeOptions = {}) {
+    const keys = options.keys ?? [DEFAULT_TEST_KEY];
+    this.keys = new Map(keys.map((k) => [k.apiKey, { ...k }]));
+    this.toleranceSeconds =
+      options.signatureToleranceSeconds ?? DEFAULT_SIGNATURE_TOLERANCE_SECONDS;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.validateBody = options.validateBody ?? true;
+    this.replayProtection = options.replayProtection ?? true;
+    this.logger = options.logger ?? {};
+    this.now = options.now ?? Date.now;
+    this.replay = new ReplayGuard(this.toleranceSeconds * 1000, options.maxReplayEntries ?? 10_000);
+    this.initialScripts = options.answers ?? [];
+    this.decide = options.decide;
+    this.defaultAnswer = options.defaultAnswer ?? DEFAULT_ANSWER;
+    this.maxRecorded = options.maxRecordedRequests ?? 1000;
+    this.scripts = this.initialScripts.map((script) => ({ script, hits: 0, removed: false }));
+  }
+
+  /** Recorded calls, oldest first. */
+  get requests(): readonly RecordedRequest[] {
+    return this.recorded;
+  }
+
+  /** Adds a scripted answer after the existing ones. A bare answer matches every request. */
+  script(input: MockScript | MockAnswer): ScriptHandle {
+    const entry: ScriptEntry = { script: toScript(input), hits: 0, removed: false };
+    this.scripts.push(entry);
+    return {
+      get hits() {
+        return entry.hits;
+      },
+      get remaining() {
+        const times = entry.script.times;
+        return times === undefined ? Number.POSITIVE_INFINITY : Math.max(0, times - entry.hits);
+      },
+      remove: () => {
+        entry.removed = true;
+        this.scripts = this.scripts.filter((e) => e !== entry);
+      },
+    };
+  }
+
+  /** Forgets requests, run-time scripts and idempotency keys; `options.answers` start over. */
+  reset(): void {
+    this.recorded = [];
+    this.sequence = 0;
+    this.scripts = this.initialScripts.map((script) => ({ script, hits: 0, removed: false }));
+    this.replay.clear();
+  }
+
+  async chooseAnswer(body: MitigationBody, ctx: DecideContext): Promise<MockAnswer> {
+    for (const entry of this.scripts) {
+      const { times } = entry.script;
+      if (entry.removed || (times !== undefined && entry.hits >= times)) continue;
+      if (!matches(entry.script.match, body, ctx)) continue;
+      entry.hits += 1;
+      return entry.script.answer;
+    }
+    return this.fallbackAnswer(body, ctx);
+  }
+
+  /** `decide`, then the default answer: also what a `delay` without `then` answers with. */
+  async fallbackAnswer(body: MitigationBody, ctx: DecideContext): Promise<MockAnswer> {
+    const decided = this.decide ? await this.decide(body, ctx) : undefined;
+    return decided ?? this.defaultAnswer;
+  }
+
+  record(init: Omit<RecordedRequest, 'id' | 'receivedAt'>): RecordedRequest {
+    this.sequence += 1;
+    const rec: RecordedRequest = { id: this.sequence, receivedAt: Date.now(), ...init };
+    this.recorded.push(rec);
+    if (this.recorded.length > this.maxRecorded) this.recorded.shift();
+    this.waiters = this.waiters.filter((w) => {
+      if (this.recorded.length < w.count) return true;
+      w.resolve([...this.recorded]);
+      return false;
+    });
+    return rec;
+  }
+
+  respond(rec: RecordedRequest, response: RecordedResponse): void {
+    rec.response = response;
+    rec.respondedAt = Date.now();
+    const fault = response.fault ? ` (fault ${response.fault})` : '';
+    this.logger.info?.(`${rec.method} ${rec.path} -> ${response.status}${fault}`, {
+      id: rec.id,
+      status: response.status,
+      action: rec.answer && !isFault(rec.answer) ? rec.answer.action : undefined,
+    });
+  }
+
+  /** Resolves once at least `count` requests are recorded (since the last reset). */
+  waitForRequests(count = 1, timeoutMs = 5000): Promise<RecordedRequest[]> {
+    if (this.recorded.length >= count) return Promise.resolve([...this.recorded]);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        count,
+        resolve: (requests) => {
+          clearTimeout(timer);
+          resolve(requests);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${count} request(s), got ${this.recorded.length}`,
+          ),
+        );
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Resolves true after `ms`, or false as soon as `signal` aborts or the mock is disposed, so
+   * no fault leaves a timer behind that would keep a test process alive.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted || this.closing) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const sleeper: Sleeper = {
+        timer: setTimeout(() => finish(true), ms),
+        resolve: (completed) => finish(completed),
+      };
+      const onAbort = () => finish(false);
+      const finish = (completed: boolean) => {
+        clearTimeout(sleeper.timer);
+        this.sleepers.delete(sleeper);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(completed);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.sleepers.add(sleeper);
+    });
+  }
+
+  /** Ends every pending sleep (delays, drips, hangs without a Node socket). */
+  dispose(): void {
+    this.closing = true;
+    for (const sleeper of [...this.sleepers]) sleeper.resolve(false);
+  }
+}
