@@ -1,6 +1,6 @@
 import { createEsper, type Decision, type EsperOptions, type Transport } from '@esper/core';
 import { createUndiciTransport } from '@esper/core/node';
-import { DEFAULT_TEST_KEY, type MockRuntime, startMockRuntime } from '@esper/testing';
+import { DEFAULT_TEST_KEY, type MockAnswer, type MockRuntime, startMockRuntime } from '@esper/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 let rt: MockRuntime;
@@ -127,7 +127,7 @@ describe('monitor mode', () => {
 });
 
 describe('faults become fallback decisions', () => {
-  const cases: Array<[string, Parameters<MockRuntime['script']>[0]['answer'], string]> = [
+  const cases: Array<[string, MockAnswer, string]> = [
     ['hang', { fault: 'hang' }, 'timeout'],
     ['delay past the timeout', { fault: 'delay', ms: 2000 }, 'timeout'],
     ['slow drip past the timeout', { fault: 'slow_drip', totalMs: 2000 }, 'timeout'],
@@ -474,5 +474,24 @@ describe('undici transport (@esper/core/node)', () => {
     expect(await e.protect(api(), facts)).toMatchObject({ source: 'remote' });
     expect(calls).toBe(2);
     await e.close();
+  });
+});
+
+describe('facts.clientIp', () => {
+  it('an adapter-resolved client IP replaces header resolution, normalized', async () => {
+    const e = esper({ clientIp: { preset: 'heroku' } });
+    await e.protect(api('/api', { 'x-forwarded-for': '6.6.6.6, 198.51.100.1' }), {
+      clientIp: '::ffff:203.0.113.77',
+    });
+    expect((rt.requests[0]!.body as { request: { client_ip?: string } }).request.client_ip).toBe(
+      '203.0.113.77',
+    );
+  });
+
+  it('an invalid one is dropped, not sent', async () => {
+    await esper().protect(api(), { clientIp: 'not-an-ip', remoteAddress: '203.0.113.10' });
+    expect(
+      (rt.requests[0]!.body as { request: { client_ip?: string } }).request.client_ip,
+    ).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@ import {
   type RuntimeAnswer,
 } from './decision.js';
 import { EsperConfigError, ResponseTooLargeError } from './errors.js';
+import { normalizeIp } from './ip.js';
 import { silentLogger } from './logger.js';
 import { blockResponse, challengeResponse, decorateResponse, upstreamHeaders } from './respond.js';
 import { isStaticAsset } from './routes.js';
@@ -20,6 +21,12 @@ import { SDK_NAME, SDK_VERSION } from './version.js';
 export interface ProtectFacts {
   /** The address the platform vouches for: the socket peer, or a Lambda event's `sourceIp`. */
   remoteAddress?: string;
+  /**
+   * A client IP the adapter has already resolved with knowledge core lacks (e.g. Express's
+   * `trust proxy` setting). Replaces the `clientIp` option's resolution; never pass a value a
+   * client can choose.
+   */
+  clientIp?: string;
   geo?: Geo;
   /** The platform's request id (`cf-ray`, `x-vercel-id`, Lambda's `requestId`, …). */
   requestId?: string;
@@ -132,7 +139,12 @@ export function createEsper(options: EsperOptions = {}): Esper {
       decision.pending = Promise.resolve()
         .then(() => hook(decision, request))
         .catch((err: unknown) => logger.warn({ err }, 'esper: onDecision hook failed'));
-      facts?.waitUntil?.(decision.pending);
+      try {
+        facts?.waitUntil?.(decision.pending);
+      } catch (err) {
+        // Some platforms throw from waitUntil outside a request; the work still runs.
+        logger.warn({ err }, 'esper: waitUntil refused the background work');
+      }
     }
     return decision;
   }
@@ -232,7 +244,10 @@ export function createEsper(options: EsperOptions = {}): Esper {
       );
     }
 
-    const clientIp = config.resolveClientIp(request.headers, facts?.remoteAddress);
+    const clientIp =
+      facts?.clientIp !== undefined
+        ? normalizeIp(facts.clientIp)
+        : config.resolveClientIp(request.headers, facts?.remoteAddress);
     const cacheKey =
       cache && clientIp ? `${clientIp}|${request.headers.get('user-agent') ?? ''}` : undefined;
     const hasClearance =

@@ -114,3 +114,16 @@ describe('resolveConfig', () => {
     ).toThrow(/^(?!.*TOPSECRET)/s);
   });
 });
+
+describe('env from platform bindings', () => {
+  it('reads plain values and ignores objects', () => {
+    const env = {
+      ESPER_API_KEY: 'k',
+      ESPER_API_SECRET: 's',
+      ESPER_TIMEOUT_MS: 120,
+      ESPER_MODE: { not: 'a string' },
+      KV: {},
+    };
+    expect(resolveConfig({ env })).toMatchObject({ apiKey: 'k', timeoutMs: 120, mode: 'live' });
+  });
+});

@@ -54,8 +54,11 @@ export interface EsperOptions {
   onDecision?: (decision: Decision, request: Request) => void | Promise<void>;
   /** Allow an `http:` apiBase that is not loopback. Default false. */
   allowInsecureApiBase?: boolean;
-  /** Where `ESPER_*` variables are read from. Default: `process.env` when it exists. */
-  env?: Record<string, string | undefined>;
+  /**
+   * Where `ESPER_*` variables are read from: `process.env` by default, or a platform's
+   * bindings object (string, number and boolean values are read; anything else is ignored).
+   */
+  env?: Record<string, unknown>;
   /** Transport to the runtime. Default: `fetch`. */
   transport?: Transport;
   fetch?: typeof fetch;
@@ -114,9 +117,18 @@ const KNOWN_OPTIONS = new Set([
   'sdk',
 ]);
 
-function defaultEnv(): Record<string, string | undefined> {
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return proc?.env ?? {};
+function readEnv(source: Record<string, unknown> | undefined): Record<string, string | undefined> {
+  const raw =
+    source ?? (globalThis as { process?: { env?: Record<string, unknown> } }).process?.env ?? {};
+  const vars: Record<string, string | undefined> = {};
+  for (const name of Object.keys(raw)) {
+    if (!name.startsWith('ESPER_')) continue;
+    const value = raw[name];
+    // Workers bindings also hold KV namespaces and services; only plain values are settings.
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      vars[name] = String(value);
+  }
+  return vars;
 }
 
 function oneOf<T extends string>(
@@ -166,7 +178,7 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new EsperConfigError(key, 'unknown option');
   }
-  const env = options.env ?? defaultEnv();
+  const env = readEnv(options.env);
   const apiKey = options.apiKey ?? env.ESPER_API_KEY;
   if (!apiKey || typeof apiKey !== 'string') {
     throw new EsperConfigError('apiKey', 'required (pass apiKey or set ESPER_API_KEY)');

@@ -1,5 +1,6 @@
 export { createEsper, type Esper, type ProtectFacts } from './client.js';
 export { type ClientIpOptions, type ClientIpPreset, createClientIpResolver } from './client-ip.js';
+export { cloudflareGeo } from './cloudflare-geo.js';
 export {
   DEFAULT_API_BASE,
   type EnforcementMode,

@@ -1,8 +1,9 @@
 /**
  * The keep-alive undici transport for Node adapters (`@esper/core/node`). It is not in the
- * main entry so edge bundles never see it, and undici itself (about 100 ms to import) is
- * loaded by the caller's `load` function on the first request, not at start-up. The adapter
- * passes `() => import('undici')` so the module resolves from the adapter's own dependencies.
+ * main entry so edge bundles never see it. undici itself (about 100 ms to import) is loaded by
+ * the caller's `load` function, never at import time: `createEsper()` calls `warm()`, which
+ * starts the load in the background so the first request's timeout is not spent on it. The
+ * adapter passes `() => import('undici')` so the module resolves from its own dependencies.
  */
 import { ResponseTooLargeError } from './errors.js';
 import type { Transport, TransportRequest, TransportResponse } from './transport.js';

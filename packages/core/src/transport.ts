@@ -56,6 +56,18 @@ export async function readCapped(
 
 export function createFetchTransport(fetchImpl?: typeof fetch): Transport {
   return {
+    warm() {
+      // Node loads its fetch implementation on first use (~100-200 ms on a cold process); a
+      // local data: URL loads it without touching the network. Elsewhere fetch is built in.
+      const g = globalThis as { process?: { versions?: { node?: string } }; EdgeRuntime?: unknown };
+      if (fetchImpl || !g.process?.versions?.node || g.EdgeRuntime !== undefined) return;
+      try {
+        globalThis
+          .fetch('data:,')
+          .then((r) => r.arrayBuffer())
+          .catch(() => {});
+      } catch {}
+    },
     async send(req) {
       // Looked up per call so a fetch patched after start-up (test servers, tracing) is used.
       const f = fetchImpl ?? globalThis.fetch;
