@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { MockRuntime } from '@esper/testing';
+import type { EsperMiddleware } from '@esper/vercel';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startConformanceRuntime, TEST_KEY } from './runtime.js';
 import { afterMiddleware, asVercel } from './targets/vercel.js';
@@ -43,7 +44,7 @@ describe('packages/vercel/README.md', () => {
 describe('the README snippets, run', () => {
   let runtime: MockRuntime;
   let seq = 0;
-  type Mw = (request: Request, context?: unknown) => Promise<Response>;
+  type Mw = EsperMiddleware;
   type Route = (request: Request) => Promise<Response>;
   let basic: Mw;
   let composed: Mw;
@@ -56,7 +57,8 @@ describe('the README snippets, run', () => {
     const request = asVercel({ ...init, path, platformIp: '198.51.100.40' }, seq++);
     return afterMiddleware(request, await mw(request, { waitUntil: () => {} }), route);
   };
-  const last = () => runtime.requests.at(-1)?.body as Record<string, any>;
+  const last = () =>
+    runtime.requests.at(-1)?.body as { fields?: object; source: { runtime: string } };
 
   beforeAll(async () => {
     runtime = await startConformanceRuntime();

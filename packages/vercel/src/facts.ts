@@ -1,0 +1,53 @@
+import type { Geo, ProtectFacts } from '@esper/core';
+import {
+  CITY_HEADER_NAME,
+  COUNTRY_HEADER_NAME,
+  REGION_HEADER_NAME,
+  REQUEST_ID_HEADER_NAME,
+} from '@vercel/edge';
+
+/** What Next (`NextFetchEvent`) and Vercel Routing Middleware (`RequestContext`) pass second. */
+export interface MiddlewareContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+function decoded(value: string | null): string | undefined {
+  if (!value) return undefined;
+  // Vercel URL-encodes the city; off Vercel the header is the client's and may be malformed,
+  // which is why @vercel/edge's geolocation() (it throws on that) is not used.
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Vercel's proxy overwrites these headers. The client IP is not read here: core's `vercel`
+ * preset reads `x-real-ip` and `x-vercel-forwarded-for` and drops what is not an address.
+ */
+export function platformFacts(request: Request, context: unknown): ProtectFacts {
+  const h = request.headers;
+  const geo: Geo = {};
+  const country = h.get(COUNTRY_HEADER_NAME);
+  const region = h.get(REGION_HEADER_NAME);
+  const city = decoded(h.get(CITY_HEADER_NAME));
+  if (country) geo.country = country;
+  if (region) geo.region = region;
+  if (city) geo.city = city;
+  const facts: ProtectFacts = { geo };
+  const requestId = h.get(REQUEST_ID_HEADER_NAME);
+  if (requestId) facts.requestId = requestId;
+  const ctx = context as Partial<MiddlewareContext> | undefined;
+  // NextFetchEvent.waitUntil reads `this`, so it is called as a method, never detached.
+  if (typeof ctx?.waitUntil === 'function') {
+    facts.waitUntil = (p) => {
+      try {
+        ctx.waitUntil!(p);
+      } catch {
+        // Too late to keep work alive (e.g. after the response): it still runs, unwatched.
+      }
+    };
+  }
+  return facts;
+}
