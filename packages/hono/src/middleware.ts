@@ -1,0 +1,103 @@
+import {
+  cloudflareGeo,
+  createEsper,
+  type Decision,
+  type Esper,
+  type EsperOptions,
+} from '@esper/core';
+import type { Context, MiddlewareHandler } from 'hono';
+import { defaultPreset, onWorkers, socketPeer } from './platform.js';
+import { VERSION } from './version.js';
+
+/** `createEsper` options minus what the middleware sets itself. */
+export type HonoEsperOptions = Omit<EsperOptions, 'sdk'>;
+
+/** For `new Hono<EsperEnv>()`; the `hono` module augmentation types `c.get('esper')` anyway. */
+export type EsperEnv = { Variables: { esper: Decision } };
+
+function waitUntilOf(c: Context): ((p: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    // Hono throws when the runtime has no execution context (Node, Bun, Deno).
+    return undefined;
+  }
+}
+
+/** The request the handlers see: the same request, with the decision's headers. */
+function forward(raw: Request, headers: Headers): Request {
+  try {
+    // Keeps everything the platform attached (`request.cf` on Workers).
+    return new Request(raw, { headers });
+  } catch {}
+  try {
+    // @hono/node-server's lightweight request (with `overrideGlobalObjects: false`) fails the
+    // global Request's brand check; a body already read was cached by HonoRequest.
+    const body = raw.bodyUsed ? null : raw.body;
+    const init = { method: raw.method, headers, body, duplex: 'half', redirect: raw.redirect };
+    return new Request(raw.url, init as RequestInit);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Decides on every request before later handlers run. On Workers, `ESPER_*` bindings
+ * configure it, read on the first request of each `env`; elsewhere `process.env` is read
+ * now, so a bad configuration throws when the app starts.
+ */
+export function esper(options: HonoEsperOptions = {}): MiddlewareHandler<EsperEnv> {
+  const workers = onWorkers();
+  const make = (env?: Record<string, unknown>) =>
+    createEsper({
+      clientIp: { preset: defaultPreset(workers) },
+      ...(env ? { env } : {}),
+      ...options,
+      sdk: { name: '@esper/hono', version: VERSION },
+    });
+  const perEnv = workers && !options.env;
+  const shared = perEnv ? undefined : make();
+  const clients = new WeakMap<object, Esper | Error>();
+
+  const clientFor = (env: unknown): Esper => {
+    if (shared) return shared;
+    const key = typeof env === 'object' && env !== null ? env : clients;
+    let client = clients.get(key);
+    if (!client) {
+      try {
+        client = make(env as Record<string, unknown>);
+      } catch (err) {
+        client = err instanceof Error ? err : new Error(String(err));
+      }
+      clients.set(key, client);
+    }
+    // Thrown on every request of a misconfigured env: Hono's onError logs it and answers 500.
+    if (client instanceof Error) throw client;
+    return client;
+  };
+
+  return async (c, next) => {
+    const client = clientFor(c.env);
+    const raw = c.req.raw;
+    const decision = await client.protect(raw, {
+      remoteAddress: workers ? undefined : socketPeer(c.env, raw),
+      geo: cloudflareGeo((raw as { cf?: unknown }).cf),
+      requestId: workers ? (raw.headers.get('cf-ray') ?? undefined) : undefined,
+      waitUntil: waitUntilOf(c),
+    });
+    c.set('esper', decision);
+    const blocked = await client.respond(decision, raw);
+    if (blocked) return blocked;
+    // The raw request's headers may be immutable; a copy carries the decision to the handlers.
+    c.req.raw = forward(raw, client.upstreamHeaders(raw.headers, decision));
+    await next();
+    const res = client.decorate(c.res, decision);
+    if (res !== c.res) {
+      // The `c.res` setter merges the old response's headers into the new one and would drop
+      // the runtime's Set-Cookie headers; `decorate` already copied them all.
+      c.res = undefined;
+      c.res = res;
+    }
+  };
+}

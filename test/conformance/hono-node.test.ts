@@ -1,0 +1,4 @@
+import { runConformance } from './scenarios.js';
+import { honoNodeTarget } from './targets/hono-node.js';
+
+runConformance(honoNodeTarget);

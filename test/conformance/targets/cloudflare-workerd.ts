@@ -1,0 +1,68 @@
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+import type { TargetInstance, TargetOptions, TargetRequest, TargetResponse } from '../target.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Bundles a worker entry as wrangler would, resolving workspace packages to their built dist. */
+export async function bundleWorker(entry: string): Promise<string> {
+  const out = await build({
+    entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    conditions: ['workerd', 'worker', 'browser'],
+    // pnpm's hoisted store: where '@esper/*' and 'hono' live for files outside the packages.
+    nodePaths: [`${ROOT}node_modules/.pnpm/node_modules`],
+    write: false,
+    logLevel: 'silent',
+  });
+  return out.outputFiles[0]!.text;
+}
+
+/**
+ * Runs a bundled worker in workerd and plays Cloudflare's edge: `cf-connecting-ip` is always
+ * overwritten with the address the edge saw. (Miniflare itself keeps a client-sent
+ * cf-connecting-ip and only adds 127.0.0.1 when there is none, so the target must do it.)
+ */
+export async function startWorkerd(
+  script: string,
+  options: TargetOptions,
+): Promise<TargetInstance> {
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: '2025-07-01',
+    bindings: {
+      ESPER_API_KEY: options.apiKey,
+      ESPER_API_SECRET: options.secret,
+      ESPER_API_BASE: options.runtimeUrl,
+      ESPER_MODE: options.mode,
+      ESPER_TIMEOUT_MS: String(options.timeoutMs),
+    },
+  });
+  await mf.ready;
+  return {
+    async request(req: TargetRequest): Promise<TargetResponse> {
+      const headers = (req.headers ?? []).filter(
+        ([name]) => name.toLowerCase() !== 'cf-connecting-ip',
+      );
+      headers.push(['cf-connecting-ip', req.platformIp]);
+      const res = await mf.dispatchFetch(`https://app.example${req.path}`, {
+        method: req.method ?? 'GET',
+        headers,
+        body: req.body,
+        redirect: 'manual',
+      });
+      return {
+        status: res.status,
+        headers: new Headers([...res.headers]),
+        setCookies: res.headers.getSetCookie(),
+        body: await res.text(),
+      };
+    },
+    expectedClientIp: (platformIp) => platformIp,
+    close: () => mf.dispose(),
+  };
+}
