@@ -1,0 +1,54 @@
+import type { IncomingMessage } from 'node:http';
+import type { ExpressRequest } from './types.js';
+
+// A Host header is client-supplied: anything beyond host[:port] (a `/`, `?` or `@`) would let a
+// client move the path core matches exclusions and fail-closed routes against.
+const HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The request as a Web `Request` for core: URL and headers only. The body stays in the
+ * socket, unread, for the app's own body parsers.
+ */
+export function toWebRequest(req: ExpressRequest, scheme: string): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    try {
+      for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+    } catch {
+      // A header undici refuses (e.g. an HTTP/2 pseudo-header) is left out, not fatal.
+    }
+  }
+  const host = req.headers.host && HOST.test(req.headers.host) ? req.headers.host : 'localhost';
+  // originalUrl: under app.use('/mount', …) req.url has lost the mount path.
+  const target = req.originalUrl ?? req.url ?? '/';
+  const url = `${scheme}://${host}${target.startsWith('/') ? target : `/${target}`}`;
+  const method = req.method ?? 'GET';
+  try {
+    return new Request(url, { method, headers });
+  } catch {
+    // undici refuses CONNECT, TRACE and TRACK; the runtime must still see (and may block) them.
+    const request = new Request(url, { headers });
+    Object.defineProperty(request, 'method', { value: method.toUpperCase() });
+    return request;
+  }
+}
+
+/**
+ * Hands the decision's headers to the app. Client-sent `x-esper-*` go first, from
+ * `rawHeaders` too, so no view of the request lets a client claim it was allowed.
+ */
+export function forwardUpstream(req: IncomingMessage, upstream: Headers): void {
+  const esper = (name: string) => name.toLowerCase().startsWith('x-esper-');
+  for (const name of Object.keys(req.headers)) if (esper(name)) delete req.headers[name];
+  const raw: string[] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    if (!esper(req.rawHeaders[i]!)) raw.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  }
+  for (const [name, value] of upstream) {
+    const prev = req.headers[name];
+    req.headers[name] = prev ? `${prev}, ${value}` : value;
+    raw.push(name, value);
+  }
+  req.rawHeaders.splice(0, req.rawHeaders.length, ...raw);
+}
