@@ -41,6 +41,11 @@ export interface TargetInstance {
 export interface Target {
   /** e.g. `vercel-edge`, `cloudflare`, `lambda-apigw-v2`. */
   name: string;
+  /**
+   * Scenarios the platform itself makes impossible, by title, with the reason. They run as
+   * expected failures: if one ever passes, the suite fails and the limitation is stale.
+   */
+  limitations?: Record<string, string>;
   start(options: TargetOptions): Promise<TargetInstance>;
 }
 
