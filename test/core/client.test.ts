@@ -1,6 +1,11 @@
 import { createEsper, type Decision, type EsperOptions, type Transport } from '@esper/core';
 import { createUndiciTransport } from '@esper/core/node';
-import { DEFAULT_TEST_KEY, type MockAnswer, type MockRuntime, startMockRuntime } from '@esper/testing';
+import {
+  DEFAULT_TEST_KEY,
+  type MockAnswer,
+  type MockRuntime,
+  startMockRuntime,
+} from '@esper/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 let rt: MockRuntime;
