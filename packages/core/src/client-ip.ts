@@ -1,4 +1,4 @@
-import { type Cidr, cidrContains, formatIp, parseCidr, parseIp } from './ip.js';
+import { type Cidr, cidrContains, formatIp, normalizeIp, parseCidr, parseIp } from './ip.js';
 
 /**
  * Where the client IP comes from, per platform. Each preset trusts only what that platform
@@ -76,7 +76,10 @@ export function createClientIpResolver(options: ClientIpOptions = {}): ClientIpR
   }
 
   return (headers, remoteAddress) => {
-    const forwarded = (headers.get('x-forwarded-for') ?? '')
+    const xff = headers.get('x-forwarded-for');
+    // The common case, a direct peer and no forwarding header, without building a chain.
+    if (!xff) return remoteAddress ? normalizeIp(remoteAddress) : undefined;
+    const forwarded = xff
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);

@@ -71,6 +71,21 @@ function detectRuntime(): string {
   return 'web';
 }
 
+/**
+ * Whether the client presents an Esper clearance token (query parameter or cookie). The query
+ * is only parsed when it could hold the name: without `%` its decoded form is the raw text.
+ */
+function hasClearance(url: URL, headers: Headers): boolean {
+  const q = url.search;
+  if (q.length > 1 && (q.includes(CLEARANCE_NAME) || q.includes('%'))) {
+    if (url.searchParams.has(CLEARANCE_NAME)) return true;
+  }
+  return (headers.get('cookie') ?? '').includes(`${CLEARANCE_NAME}=`);
+}
+
+// The timeout timer runs on real time whatever `options.now` says, so its early check does too.
+const realClock: () => number = globalThis.performance ? () => performance.now() : Date.now;
+
 function retryAfterMs(value: string | null, now: number): number {
   if (!value) return 1000;
   const seconds = Number(value);
@@ -176,11 +191,15 @@ export function createEsper(options: EsperOptions = {}): Esper {
     };
   }
 
-  async function ask(body: string, signal: AbortSignal): Promise<Outcome> {
+  async function ask(body: string, signal: AbortSignal, dueAt: number): Promise<Outcome> {
     let res: Awaited<ReturnType<typeof transport.send>>;
     try {
       signer ??= createSigner(config.apiKey, config.secret, cryptoImpl.subtle);
       const signed = await (await signer)('POST', path, body, Math.floor(now() / 1000));
+      // Under a burst, signing completions can queue up behind each other past the deadline
+      // before the timer gets to run; a request that is already late is not sent at all.
+      if (signal.aborted || realClock() >= dueAt)
+        return { failure: 'timeout', message: 'runtime did not answer in time' };
       res = await transport.send({
         url: config.endpoint.href,
         method: 'POST',
@@ -250,18 +269,21 @@ export function createEsper(options: EsperOptions = {}): Esper {
         : config.resolveClientIp(request.headers, facts?.remoteAddress);
     const cacheKey =
       cache && clientIp ? `${clientIp}|${request.headers.get('user-agent') ?? ''}` : undefined;
-    const hasClearance =
-      url.searchParams.has(CLEARANCE_NAME) ||
-      (request.headers.get('cookie') ?? '').includes(`${CLEARANCE_NAME}=`);
-    if (cacheKey && !hasClearance) {
+    if (cacheKey && !hasClearance(url, request.headers)) {
       const hit = cache!.get(cacheKey);
-      if (hit)
-        return finish(
-          request,
-          { ...hit, source: 'cache', reason: 'cache', clientIp },
-          facts,
-          started,
-        );
+      if (hit) {
+        // The cached decision is already finished (mode, enforced); only what differs per
+        // request is replaced, so a hit costs one object copy.
+        const decision: Decision = {
+          ...hit,
+          source: 'cache',
+          reason: 'cache',
+          clientIp,
+          latencyMs: clock() - started,
+        };
+        if (options.onDecision) return finish(request, decision, facts, started);
+        return decision;
+      }
     }
     if (now() < backoffUntil) {
       const fb = fallback(
@@ -274,11 +296,14 @@ export function createEsper(options: EsperOptions = {}): Esper {
     }
 
     const controller = new AbortController();
+    const dueAt = realClock() + config.timeoutMs;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<Outcome>((resolve) => {
       timer = setTimeout(() => {
-        controller.abort();
         resolve({ failure: 'timeout', message: `no answer within ${config.timeoutMs} ms` });
+        // Aborting tears down the connection, which costs about a millisecond under load; done
+        // on the next turn so that many timeouts firing together each decide on time first.
+        setTimeout(() => controller.abort(), 0);
       }, config.timeoutMs);
     });
     const work = (async (): Promise<Outcome> => {
@@ -301,7 +326,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
         observedAt: now(),
         source,
       });
-      return ask(JSON.stringify(body), controller.signal);
+      return ask(JSON.stringify(body), controller.signal, dueAt);
     })();
     // If the deadline wins, a late failure of `work` must not become an unhandled rejection.
     work.catch(() => {});

@@ -6,21 +6,31 @@ export interface ParsedIp {
   bytes: Uint8Array;
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
+/**
+ * Dotted quad: four 1-3 digit decimal parts. Parsed by hand, not by a RegExp, because it runs
+ * on every request (client IP) and this is several times faster.
+ */
 function parseIpv4(s: string): Uint8Array | undefined {
-  const m = IPV4.exec(s);
-  if (!m) return undefined;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = m[i + 1]!;
-    // Leading zeros are ambiguous (octal in some parsers), so they are refused.
-    if (part.length > 1 && part[0] === '0') return undefined;
-    const n = Number(part);
-    if (n > 255) return undefined;
-    out[i] = n;
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // a final '.' closes the last part
+    if (c >= 48 && c <= 57) {
+      // Leading zeros are ambiguous (octal in some parsers), so they are refused.
+      if (digits === 1 && value === 0) return undefined;
+      if (++digits > 3) return undefined;
+      value = value * 10 + c - 48;
+    } else if (c === 46 && digits > 0 && part < 4 && value <= 255) {
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return undefined;
+    }
   }
-  return out;
+  return part === 4 ? out : undefined;
 }
 
 function parseIpv6(input: string): Uint8Array | undefined {

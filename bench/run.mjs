@@ -1,0 +1,163 @@
+// `pnpm bench`: runs every bench script (each its own file, most in fresh processes), prints
+// one table and writes bench/results.json (`--quick`: a short run for CI, written to
+// bench/results.quick.json). A full run also refreshes the table in BENCHMARKS.md.
+// Usage: node bench/run.mjs [--quick]   (after `pnpm build`)
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { here, machine, QUICK, runNode } from './lib.mjs';
+
+const args = QUICK ? ['--quick'] : [];
+const started = Date.now();
+const step = async (name, script, extra = {}) => {
+  const t = Date.now();
+  process.stderr.write(`bench: ${name}…`);
+  const r = await runNode(here(script), args, extra);
+  process.stderr.write(` ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+  return r;
+};
+
+const loadBefore = machine().load;
+const results = {};
+Object.assign(results, await step('bundle sizes', './bundle.mjs'));
+Object.assign(results, await step('import time', './import.mjs'));
+Object.assign(results, await step('first request', './first-request.mjs'));
+Object.assign(results, await step('latency', './latency.mjs'));
+Object.assign(results, await step('throughput', './throughput.mjs'));
+Object.assign(results, await step('cache hit', './cache.mjs'));
+Object.assign(results, await step('timeout bound', './timeout.mjs'));
+{
+  // bench/policy is its own script (it writes its JSON to a file); called as is.
+  const out = here(`./.policy-${process.pid}.json`);
+  process.stderr.write('bench: policy engine…');
+  const t = Date.now();
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, [here('./policy/policy.bench.mjs'), out], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...(QUICK ? { BENCH_ROUNDS: '3', BENCH_PER_ROUND: '10000' } : {}) },
+  });
+  if (r.status !== 0) throw new Error(`policy bench exited ${r.status}`);
+  results.policy = JSON.parse(readFileSync(out, 'utf8'));
+  rmSync(out);
+  process.stderr.write(` ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+}
+Object.assign(results, await step('peers', './peers.mjs'));
+
+results.machine = {
+  nproc: os.availableParallelism(),
+  cpu: os.cpus()[0]?.model,
+  node: process.version,
+  load_before: loadBefore,
+  load_after: machine().load,
+  quick: QUICK,
+  date: new Date().toISOString(),
+  duration_s: Math.round((Date.now() - started) / 1000),
+};
+
+// ---- the table -------------------------------------------------------------------------
+const r = results;
+const L = r.latency;
+const kb = (b) => `${b.toLocaleString('en-US')} B`;
+const met = (ok) => (ok ? 'met' : '**missed**');
+const rows = [];
+const row = (what, value, target = '', status = '') => rows.push([what, value, target, status]);
+for (const p of ['cloudflare', 'vercel', 'hono', 'core']) {
+  const b = r.bundle[p];
+  const budgeted = p !== 'core';
+  row(
+    `edge bundle @esper/${p} (min / gzip)`,
+    `${kb(b.min)} / ${kb(b.gzip)}`,
+    budgeted ? '≤ 4,096 B gzip' : '',
+    budgeted ? met(b.gzip <= 4096) : '',
+  );
+}
+for (const [p, ms] of Object.entries(r.import_ms))
+  row(`import @esper/${p}`, `${ms} ms`, '≤ 10 ms', met(ms <= 10));
+const F = r.first_request_ms;
+for (const [p, ratio] of Object.entries(r.first_request_ratio)) {
+  const floor = p === 'core_node' ? 'floor_undici' : 'floor';
+  row(
+    `first request ${p} vs ${floor}`,
+    `${F[p]} ms vs ${F[floor]} ms (${ratio}×)`,
+    '≤ 1.2×',
+    met(ratio <= 1.2),
+  );
+}
+for (const pair of ['fetch', 'undici']) {
+  const f = L[`floor_${pair}`];
+  const s = L[`sdk_${pair}`];
+  row(
+    `latency ${pair} p50: sdk vs floor`,
+    `${s.p50_us} µs vs ${f.p50_us} µs (${L[`ratio_${pair}_p50`]}×)`,
+    '≤ 1.1×',
+    met(L[`ratio_${pair}_p50`] <= 1.1),
+  );
+  row(
+    `latency ${pair} p99: sdk vs floor`,
+    `${s.p99_us} µs vs ${f.p99_us} µs (${L[`ratio_${pair}_p99`]}×)`,
+    '≤ 1.1×',
+    met(L[`ratio_${pair}_p99`] <= 1.1),
+  );
+}
+const T = r.throughput;
+row(
+  'throughput express: sdk vs floor',
+  `${T.sdk_rps} vs ${T.floor_rps} req/s (${T.ratio}×)`,
+  '≥ 0.95×',
+  met(T.ratio >= 0.95),
+);
+row(
+  'cache hit p50',
+  `${r.cache_hit_p50_us} µs (p99 ${r.cache_hit_p99_us} µs)`,
+  '≤ 5 µs',
+  met(r.cache_hit_p50_us <= 5),
+);
+const O = r.timeout;
+for (const k of ['fetch', 'undici'])
+  row(
+    `timeout ${O.concurrent}× hung, ${O.timeout_ms} ms, ${k}: p99 / busy sockets`,
+    `${O[k].p99_ms} ms / ${O[k].busy_sockets} (idle open ${O[k].open_sockets}); plain AbortSignal.timeout floor: p99 ${O[`floor_${k}`].p99_ms} ms`,
+    '≤ 310 ms / 0',
+    met(O[k].p99_ms <= 310 && O[k].busy_sockets === 0),
+  );
+const P = r.policy;
+row(
+  'policy engine vs json-logic-js',
+  `${P.ops_per_s.toLocaleString('en-US')} vs ${P.json_logic_ops_per_s.toLocaleString('en-US')} ops/s (${P.ratio}×)`,
+);
+for (const [n, p] of Object.entries(r.peers))
+  row(
+    `peer ${n}${p.version ? ` ${p.version}` : ''}`,
+    p.error ??
+      `${kb(p.min)} / ${kb(p.gzip)}${p.wasm ? ` + WASM ${kb(p.wasm)} (${kb(p.wasm_gzip)} gzip)` : ''}; import ${p.import_ms ?? p.import_error} ms`,
+  );
+const M = r.machine;
+const table = [
+  `Machine: ${M.nproc} CPUs (${M.cpu}), Node ${M.node}, load average ${M.load_before} before / ${M.load_after} after; ${M.quick ? 'quick run' : 'full run'} of ${M.duration_s} s on ${M.date.slice(0, 10)}.`,
+  '',
+  '| measure | result | target | |',
+  '| --- | --- | --- | --- |',
+  ...rows.map((c) => `| ${c.join(' | ')} |`),
+].join('\n');
+console.log(table);
+
+const file = here(QUICK ? './results.quick.json' : './results.json');
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nwrote ${file}`);
+if (!QUICK) {
+  const md = here('../BENCHMARKS.md');
+  try {
+    const text = readFileSync(md, 'utf8');
+    const a = text.indexOf('<!-- results:start -->');
+    const b = text.indexOf('<!-- results:end -->');
+    if (a !== -1 && b > a) {
+      writeFileSync(
+        md,
+        `${text.slice(0, a)}<!-- results:start -->\n\n${table}\n\n${text.slice(b)}`,
+      );
+      // The table is written unpadded; Biome (the repo's Markdown formatter) aligns it.
+      const { spawnSync } = await import('node:child_process');
+      spawnSync('npx', ['biome', 'format', '--write', md], { stdio: 'ignore' });
+      console.log(`updated ${md}`);
+    }
+  } catch {}
+}
