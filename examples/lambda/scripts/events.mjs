@@ -1,0 +1,101 @@
+// Events as AWS sends them, for local invocations and the tests: a real sample event (events/)
+// is cloned and the request is set on it where API Gateway or the Function URL puts it.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+/** @param {string} name */
+const sample = (name) =>
+  JSON.parse(readFileSync(new URL(`../events/${name}`, import.meta.url), 'utf8'));
+
+/**
+ * @typedef {{ method?: string, path: string, headers?: Record<string, string>, sourceIp?: string }} Req
+ * `path` may carry a query string; `sourceIp` is the address AWS saw (the client's).
+ */
+
+/**
+ * @param {string} target
+ * @returns {[string, string]} path and query
+ */
+function split(target) {
+  const i = target.indexOf('?');
+  return i < 0 ? [target, ''] : [target.slice(0, i), target.slice(i + 1)];
+}
+
+/**
+ * HTTP API (payload 2.0) event; with `functionUrl`, the same shape as a Function URL sends it
+ * (a lambda-url domain, no authentication block: auth type NONE).
+ * @param {Req} req
+ * @param {{ functionUrl?: boolean }} [options]
+ */
+export function httpApiEvent(req, options = {}) {
+  const e = sample('http-api.json');
+  const [path, query] = split(req.path);
+  const method = (req.method ?? 'GET').toUpperCase();
+  const sourceIp = req.sourceIp ?? '198.51.100.10';
+  Object.assign(e.headers, req.headers, { 'x-forwarded-for': sourceIp });
+  e.rawPath = path;
+  e.rawQueryString = query;
+  if (query) e.queryStringParameters = Object.fromEntries(new URLSearchParams(query));
+  Object.assign(e.requestContext.http, { method, path, sourceIp });
+  e.requestContext.requestId = randomUUID().slice(0, 16);
+  if (options.functionUrl) {
+    const id = 'a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6';
+    const domain = `${id}.lambda-url.us-east-1.on.aws`;
+    e.headers.host = domain;
+    delete e.requestContext.authentication;
+    Object.assign(e.requestContext, { apiId: id, domainName: domain, domainPrefix: id });
+  }
+  return e;
+}
+
+/**
+ * REST API (payload 1.0) proxy event.
+ * @param {Req} req
+ */
+export function restApiEvent(req) {
+  const e = sample('rest-api.json');
+  const [path, query] = split(req.path);
+  const method = (req.method ?? 'GET').toUpperCase();
+  const sourceIp = req.sourceIp ?? '198.51.100.10';
+  /** @type {Record<string, string>} */
+  const headers = { ...e.headers, ...req.headers, 'X-Forwarded-For': sourceIp };
+  const params = query ? Object.fromEntries(new URLSearchParams(query)) : null;
+  Object.assign(e, {
+    path,
+    httpMethod: method,
+    pathParameters: { proxy: path.slice(1) },
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: params,
+    multiValueQueryStringParameters: params
+      ? Object.fromEntries(Object.entries(params).map(([k, v]) => [k, [v]]))
+      : null,
+    body: null,
+  });
+  Object.assign(e.requestContext, {
+    httpMethod: method,
+    path: `/${e.requestContext.stage}${path}`,
+    requestId: randomUUID(),
+  });
+  e.requestContext.identity.sourceIp = sourceIp;
+  return e;
+}
+
+/** The context object the Lambda runtime passes to a handler. */
+export function lambdaContext(functionName = 'esper-example') {
+  const deadline = Date.now() + 10_000;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2026/11/22/[$LATEST]0123456789abcdef0123456789abcdef',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done() {},
+    fail() {},
+    succeed() {},
+  };
+}
