@@ -1,16 +1,16 @@
 import { Hono } from 'hono';
 import { errorBody } from './answers.js';
+import { VERIFY_PATH } from './challenge-page.js';
+import { challengeGet, challengeVerify } from './challenge-routes.js';
 import { MockController } from './controller.js';
 import type { MockEnv } from './env.js';
+import { pageHeaders } from './html.js';
 import { MITIGATION_PATH, mitigationHandler } from './mitigation.js';
+import { resultsPage } from './results-page.js';
+import { registerRulesApi } from './rules-api.js';
 import type { MockRuntimeOptions } from './types.js';
 
 export type MockRuntimeApp = Hono<MockEnv>;
-
-const CHALLENGE_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Esper mock challenge</title></head>
-<body><h1>Esper mock challenge</h1><p>This page stands in for the real challenge page.</p></body></html>
-`;
 
 /**
  * The mock runtime as a Hono app, for mounting in another server or driving with
@@ -23,9 +23,13 @@ export function createMockRuntimeApp(
   const ctl = options instanceof MockController ? options : new MockController(options);
   const app = new Hono<MockEnv>();
   app.get('/healthz', (c) => c.json({ ok: true }));
-  // Placeholder so a client that follows a mock challenge URL gets a page, not a 404.
-  app.get('/challenge', (c) => c.html(CHALLENGE_PAGE));
+  app.get('/challenge', challengeGet(ctl));
+  app.post(VERIFY_PATH, challengeVerify(ctl));
   app.all(MITIGATION_PATH, mitigationHandler(ctl));
+  registerRulesApi(app, ctl);
+  app.get('/results', (c) =>
+    c.body(resultsPage([...ctl.tenants.values()].map((t) => t.snapshot())), 200, pageHeaders()),
+  );
   app.notFound((c) =>
     c.body(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404, {
       'content-type': 'application/json',

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, type MockConfigFile } from './config.js';
+import { loadConfig, loadTenant, type MockConfigFile } from './config.js';
 import { DEFAULT_TEST_KEY } from './controller.js';
+import { QUICKSTART_TENANT } from './quickstart.js';
 import { type MockRuntime, type StartMockRuntimeOptions, startMockRuntime } from './server.js';
+import { TenantConfigError } from './tenant.js';
 import type { MockKey, MockLogger } from './types.js';
 
 export const USAGE = `Usage: esper-mock [options]
@@ -13,6 +15,10 @@ Options:
   --host HOST              interface to bind (default 127.0.0.1)
   --key ID:SECRET[:SOURCE] accepted API key; repeatable (default esper_test_key:esper_test_secret:test)
   --config FILE.json       keys, scripted answers and other options (see the README)
+  --tenant FILE.json       a tenant decided by real policies; repeatable (see the README)
+  --quickstart             add the bundled quickstart tenant (QUICKSTART_TENANT)
+  --admin-token TOKEN      token of the admin API (default: $ESPER_MOCK_ADMIN_TOKEN, or random)
+  --difficulty BITS        proof-of-work difficulty of the challenge page (default 14)
   --quiet                  do not log each request
   --help                   show this help
 `;
@@ -45,6 +51,13 @@ function parsePort(value: string): number {
   return port;
 }
 
+function parseDifficulty(value: string): number {
+  const bits = Number(value);
+  if (!Number.isInteger(bits) || bits < 0 || bits > 32)
+    throw new Error(`--difficulty expects 0-32, got "${value}"`);
+  return bits;
+}
+
 function consoleLogger(io: CliIo): MockLogger {
   return {
     info: (message) => io.stdout(`${new Date().toISOString()} ${message}`),
@@ -64,6 +77,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<CliRe
         host: { type: 'string' },
         key: { type: 'string', multiple: true },
         config: { type: 'string' },
+        tenant: { type: 'string', multiple: true },
+        quickstart: { type: 'boolean' },
+        'admin-token': { type: 'string' },
+        difficulty: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -76,9 +93,20 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<CliRe
     }
     const config: MockConfigFile = values.config ? await loadConfig(values.config) : {};
     const keys = [...(config.keys ?? []), ...(values.key ?? []).map(parseKey)];
+    const tenants = [...(config.tenants ?? [])];
+    for (const file of values.tenant ?? []) tenants.push(await loadTenant(file));
+    if (values.quickstart) tenants.push(QUICKSTART_TENANT);
+    const adminToken =
+      values['admin-token'] ?? config.adminToken ?? process.env.ESPER_MOCK_ADMIN_TOKEN;
+    const challenge = { ...config.challenge };
+    if (values.difficulty !== undefined) challenge.difficulty = parseDifficulty(values.difficulty);
     options = {
       ...config,
-      keys: keys.length > 0 ? keys : [DEFAULT_TEST_KEY],
+      tenants,
+      challenge,
+      ...(adminToken !== undefined && { adminToken }),
+      // Tenants bring their own keys; the default test key is only added when nothing else is.
+      keys: keys.length > 0 || tenants.length > 0 ? keys : [DEFAULT_TEST_KEY],
       port: values.port !== undefined ? parsePort(values.port) : (config.port ?? 8787),
       host: values.host ?? config.host ?? '127.0.0.1',
       ...(values.quiet ? {} : { logger: consoleLogger(io) }),
@@ -93,19 +121,30 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<CliRe
   try {
     runtime = await startMockRuntime(options);
   } catch (err) {
+    if (err instanceof TenantConfigError || !(err as NodeJS.ErrnoException).code) {
+      io.stderr(`esper-mock: ${(err as Error).message}`);
+      return { code: 2 };
+    }
     io.stderr(
       `esper-mock: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`,
     );
     return { code: 1 };
   }
-  const key = options.keys![0]!;
+  const accepted = [...runtime.controller.keys.values()];
+  const key = accepted[0]!;
   io.stdout(`esper-mock listening on ${runtime.url}`);
   io.stdout(
     `  ESPER_API_BASE=${runtime.url} ESPER_API_KEY=${key.apiKey} ESPER_API_SECRET=${key.secret}`,
   );
-  if (options.keys!.length > 1)
-    io.stdout(
-      `  (${options.keys!.length} keys accepted: ${options.keys!.map((k) => k.apiKey).join(', ')})`,
-    );
+  if (accepted.length > 1)
+    io.stdout(`  (${accepted.length} keys accepted: ${accepted.map((k) => k.apiKey).join(', ')})`);
+  for (const tenant of runtime.controller.tenants.keys()) {
+    io.stdout(`  tenant ${tenant}: results ${runtime.url}/tenants/${tenant}/results`);
+  }
+  if (runtime.controller.tenants.size > 0) {
+    // A token the user chose is not echoed; a generated one must be, or nobody could use it.
+    const token = options.adminToken === undefined ? runtime.adminToken : '<your admin token>';
+    io.stdout(`  admin API: Authorization: Bearer ${token}  (HTML: ${runtime.url}/results)`);
+  }
   return { runtime };
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { StartMockRuntimeOptions } from './server.js';
+import { parseTenant } from './tenant.js';
 import type { MockKey, MockScript } from './types.js';
 
 /**
@@ -16,6 +17,11 @@ export interface MockConfigFile {
   maxBodyBytes?: number;
   validateBody?: boolean;
   replayProtection?: boolean;
+  /** Tenants in the `--tenant` file form, validated at start-up. */
+  tenants?: unknown[];
+  challenge?: StartMockRuntimeOptions['challenge'];
+  decisionTtlSeconds?: StartMockRuntimeOptions['decisionTtlSeconds'];
+  adminToken?: string;
 }
 
 function revive(value: unknown): unknown {
@@ -57,7 +63,26 @@ export function parseConfig(text: string, source = 'config'): MockConfigFile {
       }
     });
   }
+  if (config.tenants !== undefined) {
+    if (!Array.isArray(config.tenants)) throw new Error(`${source}: "tenants" must be an array`);
+    config.tenants.forEach((tenant, i) => {
+      parseTenant(tenant, source, `$.tenants[${i}]`);
+    });
+  }
   return config;
+}
+
+/** A `--tenant` file: one tenant, validated here so errors name the file and JSON path. */
+export async function loadTenant(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  parseTenant(json, file);
+  return json;
 }
 
 export async function loadConfig(file: string): Promise<MockConfigFile> {

@@ -1,7 +1,13 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { DEFAULT_SIGNATURE_TOLERANCE_SECONDS } from '@esper/core';
 import { DEFAULT_ANSWER, isFault } from './answers.js';
+import { ChallengeStore } from './challenge-store.js';
+import { type ClearanceSigner, createClearanceSigner } from './clearance.js';
+import { buildKeysAndTenants } from './keys.js';
 import { matches } from './match.js';
+import { policyAnswer } from './policy-answer.js';
 import { ReplayGuard } from './replay.js';
+import type { TenantState } from './tenant-state.js';
 import type {
   DecideContext,
   DecideFunction,
@@ -23,6 +29,13 @@ export const DEFAULT_TEST_KEY: Readonly<MockKey> = Object.freeze({
 });
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024;
+
+/** Defaults of `MockRuntimeOptions.challenge`, documented in the README. */
+export const DEFAULT_CHALLENGE = Object.freeze({
+  difficulty: 14,
+  clearanceTtlSeconds: 1800,
+  challengeTtlSeconds: 600,
+});
 
 interface ScriptEntry {
   script: MockScript;
@@ -58,8 +71,23 @@ export class MockController {
   readonly logger: MockLogger;
   readonly replay: ReplayGuard;
   readonly now: () => number;
+  /** Tenants decided by their policies, by tenant id. */
+  readonly tenants: ReadonlyMap<string, TenantState>;
+  readonly challenges: ChallengeStore;
+  readonly challenge: {
+    difficulty: number;
+    clearanceTtlSeconds: number;
+    challengeTtlSeconds: number;
+  };
+  /** Cache lifetimes the policy answers carry (challenges and monitor answers: always 0). */
+  readonly decisionTtl: { allow: number; block: number };
+  /** Bearer token (or Basic password) of the admin API; random unless configured. */
+  readonly adminToken: string;
   /** Set while the mock shuts down, so sockets it destroys are not taken for client aborts. */
   closing = false;
+
+  private signer: Promise<ClearanceSigner> | undefined;
+  private readonly clearanceSecret: Uint8Array<ArrayBuffer>;
 
   private readonly initialScripts: readonly MockScript[];
   private readonly decide: DecideFunction | undefined;
@@ -72,15 +100,47 @@ export class MockController {
   private waiters: Waiter[] = [];
 
   constructor(options: MockRuntimeOptions = {}) {
-    const keys = options.keys ?? [DEFAULT_TEST_KEY];
-    this.keys = new Map(keys.map((k) => [k.apiKey, { ...k }]));
+    const now = options.now ?? Date.now;
+    const { keys, tenants } = buildKeysAndTenants(options, DEFAULT_TEST_KEY, now);
+    this.keys = keys;
+    this.tenants = tenants;
+    this.challenges = new ChallengeStore(options.challenge?.maxPending);
+    this.challenge = {
+      difficulty: options.challenge?.difficulty ?? DEFAULT_CHALLENGE.difficulty,
+      clearanceTtlSeconds:
+        options.challenge?.clearanceTtlSeconds ?? DEFAULT_CHALLENGE.clearanceTtlSeconds,
+      challengeTtlSeconds:
+        options.challenge?.challengeTtlSeconds ?? DEFAULT_CHALLENGE.challengeTtlSeconds,
+    };
+    if (
+      !Number.isInteger(this.challenge.difficulty) ||
+      this.challenge.difficulty < 0 ||
+      this.challenge.difficulty > 32
+    ) {
+      throw new Error('challenge.difficulty must be an integer from 0 to 32 (leading zero bits)');
+    }
+    const secret = options.challenge?.secret;
+    // Derived with SHA-256 so any configured string makes a full-size key; random otherwise,
+    // so tokens of one mock run are worthless to the next.
+    this.clearanceSecret =
+      secret === undefined
+        ? new Uint8Array(randomBytes(32))
+        : new Uint8Array(createHash('sha256').update(secret).digest());
+    this.decisionTtl = {
+      allow: options.decisionTtlSeconds?.allow ?? 0,
+      block: options.decisionTtlSeconds?.block ?? 0,
+    };
+    if (options.adminToken !== undefined && options.adminToken.length < 16) {
+      throw new Error('adminToken needs at least 16 characters');
+    }
+    this.adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
     this.toleranceSeconds =
       options.signatureToleranceSeconds ?? DEFAULT_SIGNATURE_TOLERANCE_SECONDS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.validateBody = options.validateBody ?? true;
     this.replayProtection = options.replayProtection ?? true;
     this.logger = options.logger ?? {};
-    this.now = options.now ?? Date.now;
+    this.now = now;
     this.replay = new ReplayGuard(this.toleranceSeconds * 1000, options.maxReplayEntries ?? 10_000);
     this.initialScripts = options.answers ?? [];
     this.decide = options.decide;
@@ -113,12 +173,24 @@ export class MockController {
     };
   }
 
-  /** Forgets requests, run-time scripts and idempotency keys; `options.answers` start over. */
+  /**
+   * Forgets requests, run-time scripts and idempotency keys; `options.answers` start over.
+   * Tenants go back to their configured rules with fresh counters, results and audit logs,
+   * and pending challenges are dropped.
+   */
   reset(): void {
     this.recorded = [];
     this.sequence = 0;
     this.scripts = this.initialScripts.map((script) => ({ script, hits: 0, removed: false }));
     this.replay.clear();
+    for (const tenant of this.tenants.values()) tenant.reset();
+    this.challenges.clear();
+  }
+
+  /** Signs and verifies clearance tokens (created once; key import is asynchronous). */
+  clearanceSigner(): Promise<ClearanceSigner> {
+    this.signer ??= createClearanceSigner(this.clearanceSecret);
+    return this.signer;
   }
 
   async chooseAnswer(body: MitigationBody, ctx: DecideContext): Promise<MockAnswer> {
@@ -132,10 +204,15 @@ export class MockController {
     return this.fallbackAnswer(body, ctx);
   }
 
-  /** `decide`, then the default answer: also what a `delay` without `then` answers with. */
+  /**
+   * `decide`, then the policies of the key's tenant, then the default answer: also what a
+   * `delay` without `then` answers with.
+   */
   async fallbackAnswer(body: MitigationBody, ctx: DecideContext): Promise<MockAnswer> {
     const decided = this.decide ? await this.decide(body, ctx) : undefined;
-    return decided ?? this.defaultAnswer;
+    if (decided) return decided;
+    const tenant = ctx.key.tenantId ? this.tenants.get(ctx.key.tenantId) : undefined;
+    return tenant ? policyAnswer(this, tenant, body, ctx) : this.defaultAnswer;
   }
 
   record(init: Omit<RecordedRequest, 'id' | 'receivedAt'>): RecordedRequest {

@@ -11,7 +11,8 @@ export interface MockBindings {
   outgoing?: ServerResponse;
 }
 
-export type MockEnv = { Bindings: MockBindings };
+/** `actor`: who called the admin API, for its audit log. */
+export type MockEnv = { Bindings: MockBindings; Variables: { actor: string } };
 
 export type MockContext = Context<MockEnv>;
 

@@ -25,6 +25,8 @@ export interface MockRuntime {
   /** Recorded calls, oldest first (see `RecordedRequest`). */
   readonly requests: readonly RecordedRequest[];
   readonly controller: MockController;
+  /** Token of the admin API (`Authorization: Bearer <adminToken>`). */
+  readonly adminToken: string;
   readonly app: MockRuntimeApp;
   /** Adds a scripted answer; a bare answer matches every request. */
   script(input: MockScript | MockAnswer): ScriptHandle;
@@ -103,6 +105,7 @@ export async function startMockRuntime(
       return controller.requests;
     },
     controller,
+    adminToken: controller.adminToken,
     app,
     script: (input) => controller.script(input),
     reset: () => controller.reset(),

@@ -7,6 +7,8 @@ export interface MockKey {
   sourceId?: string;
   trustLevel?: string;
   name?: string;
+  /** Set for a tenant's keys: requests signed with it are decided by that tenant's policies. */
+  tenantId?: string;
 }
 
 export type Action = 'allow' | 'challenge' | 'block';
@@ -138,6 +140,28 @@ export interface MockRuntimeOptions {
   /** How many requests `requests` keeps (oldest dropped first). Default 1 000. */
   maxRecordedRequests?: number;
   logger?: MockLogger;
+  /**
+   * Tenants decided by real policies (`@esper/policy`), each with its API keys. Validated at
+   * start-up: a `TenantConfigError` lists every problem with its JSON path.
+   */
+  tenants?: unknown[];
+  /** The challenge page and clearance tokens (see the README, "Challenge round trip"). */
+  challenge?: {
+    /** Leading zero bits the proof of work needs (0-32). Default 14; use ~8 in tests. */
+    difficulty?: number;
+    /** How long a clearance token is valid. Default 1800. */
+    clearanceTtlSeconds?: number;
+    /** How long a challenge can be solved after the decision. Default 600. */
+    challengeTtlSeconds?: number;
+    /** Key material for the token HMAC (hashed to 32 bytes). Default: random per mock. */
+    secret?: string;
+    /** Challenges remembered at once (oldest dropped). Default 10 000. */
+    maxPending?: number;
+  };
+  /** `ttl_seconds` of policy answers by action. Default 0 for both (see the README). */
+  decisionTtlSeconds?: { allow?: number; block?: number };
+  /** Token of the admin API (rules, audit, results). Default: random, see `adminToken`. */
+  adminToken?: string;
 }
 
 /** What the mock received on one call and what it did with it. */

@@ -1,0 +1,109 @@
+/**
+ * GET /challenge serves the proof-of-work page for a pending challenge; POST /challenge/verify
+ * checks the solution and the client, then sends the browser back with a clearance token.
+ * Every refusal is a page without a redirect: nothing here ever sends a browser to a URL the
+ * tenant did not allow.
+ */
+import { randomBytes } from 'node:crypto';
+import { CLEARANCE_NAME, LIMITS, normalizeIp } from '@esper/core';
+import { readBodyCapped } from './body.js';
+import { challengePage, messagePage } from './challenge-page.js';
+import { checkProofOfWork } from './challenge-store.js';
+import type { MockController } from './controller.js';
+import { type MockContext, nodeBindings } from './env.js';
+import { pageHeaders } from './html.js';
+import { allowedReturnUrl } from './origins.js';
+
+const MAX_FORM_BYTES = 8 * 1024;
+
+function refuse(c: MockContext, status: number, title: string, message: string): Response {
+  return c.body(messagePage(title, message), status as 400, pageHeaders());
+}
+
+export function challengeGet(ctl: MockController) {
+  return (c: MockContext): Response => {
+    const challenge = ctl.challenges.get(c.req.query('d') ?? '', ctl.now());
+    const tenant = challenge && ctl.tenants.get(challenge.tenantId);
+    if (!challenge || !tenant) {
+      // Scripted challenges have nothing to solve; their page stays a 200 placeholder, as
+      // tests of the redirect itself expect.
+      return refuse(
+        c,
+        200,
+        'Esper mock challenge',
+        'Nothing to solve here: this challenge came from a scripted answer, or it expired. Go back and try again.',
+      );
+    }
+    const back = allowedReturnUrl(
+      c.req.query('return_url') ?? challenge.returnUrl,
+      tenant.returnOrigins,
+    );
+    if (!back) return refuse(c, 400, 'Cannot continue', 'The return address is not allowed.');
+    const nonce = randomBytes(16).toString('base64');
+    const html = challengePage({
+      decisionId: challenge.decisionId,
+      seed: challenge.seed,
+      difficulty: challenge.difficulty,
+      returnUrl: back.href,
+      scriptNonce: nonce,
+    });
+    return c.body(html, 200, pageHeaders(nonce));
+  };
+}
+
+export function challengeVerify(ctl: MockController) {
+  return async (c: MockContext): Promise<Response> => {
+    const read = await readBodyCapped(c.req.raw, MAX_FORM_BYTES);
+    if (!read.ok) return refuse(c, 413, 'Cannot continue', 'The form is too large.');
+    const form = new URLSearchParams(new TextDecoder().decode(read.bytes));
+    const challenge = ctl.challenges.get(form.get('d') ?? '', ctl.now());
+    const tenant = challenge && ctl.tenants.get(challenge.tenantId);
+    if (!challenge || !tenant) {
+      return refuse(
+        c,
+        404,
+        'Challenge expired',
+        'This check is unknown, used or expired. Go back and try again.',
+      );
+    }
+    const back = allowedReturnUrl(form.get('return_url') ?? undefined, tenant.returnOrigins);
+    if (!back) return refuse(c, 400, 'Cannot continue', 'The return address is not allowed.');
+    if (!(await checkProofOfWork(challenge.seed, form.get('nonce') ?? '', challenge.difficulty))) {
+      return refuse(c, 403, 'Check failed', 'The browser check did not pass.');
+    }
+
+    // The token is bound to the client of the decision, so the browser that solved the
+    // challenge must be that client: same user agent (as the SDK truncates it) and address.
+    const userAgent = c.req.header('user-agent')?.slice(0, LIMITS.userAgent);
+    if (userAgent !== challenge.userAgent) {
+      return refuse(c, 403, 'Check failed', 'This browser is not the one that was challenged.');
+    }
+    if (challenge.clientIp !== undefined) {
+      const peer = normalizeIp(nodeBindings(c).incoming?.socket.remoteAddress);
+      if (peer === undefined || peer !== normalizeIp(challenge.clientIp)) {
+        return refuse(
+          c,
+          403,
+          'Check failed',
+          'This connection is not the one that was challenged.',
+        );
+      }
+    }
+
+    ctl.challenges.consume(challenge.decisionId);
+    tenant.countSolved();
+    const nowSeconds = Math.floor(ctl.now() / 1000);
+    const signer = await ctl.clearanceSigner();
+    const token = await signer.issue(
+      {
+        tenantId: tenant.id,
+        decisionId: challenge.decisionId,
+        issuedAt: nowSeconds,
+        expiresAt: nowSeconds + ctl.challenge.clearanceTtlSeconds,
+      },
+      { clientIp: challenge.clientIp, userAgent: challenge.userAgent },
+    );
+    back.searchParams.set(CLEARANCE_NAME, token);
+    return c.body(null, 303, { location: back.href, 'cache-control': 'no-store' });
+  };
+}
