@@ -11,7 +11,13 @@ import {
 import { EsperConfigError, ResponseTooLargeError } from './errors.js';
 import { normalizeIp } from './ip.js';
 import { silentLogger } from './logger.js';
-import { blockResponse, challengeResponse, decorateResponse, upstreamHeaders } from './respond.js';
+import {
+  blockResponse,
+  challengeResponse,
+  clearanceRedirect,
+  decorateResponse,
+  upstreamHeaders,
+} from './respond.js';
 import { isStaticAsset } from './routes.js';
 import { createSigner, HEADER_SDK, type Signer } from './signing.js';
 import { createFetchTransport } from './transport.js';
@@ -389,7 +395,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
       }
     },
     async respond(decision, request) {
-      if (!decision.enforced) return null;
+      if (!decision.enforced) return clearanceRedirect(decision, request);
       try {
         if (decision.action === 'block') {
           return options.responses?.block

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision } from './decision.js';
-import { blockResponse, challengeResponse, decorateResponse, upstreamHeaders } from './respond.js';
+import {
+  blockResponse,
+  challengeResponse,
+  clearanceRedirect,
+  decorateResponse,
+  upstreamHeaders,
+} from './respond.js';
 
 const decision = (over: Partial<Decision> = {}): Decision => ({
   action: 'block',
@@ -109,5 +115,35 @@ describe('decorateResponse / upstreamHeaders', () => {
       'x-esper-mode': 'live',
       'x-risk': 'low',
     });
+  });
+});
+
+describe('clearanceRedirect', () => {
+  const accepted = decision({
+    action: 'allow',
+    enforced: false,
+    responseHeaders: [
+      ['set-cookie', 'esper_clearance=tok; Path=/; HttpOnly'],
+      ['set-cookie', 'other=1'],
+    ],
+  });
+  const back = new Request('https://app.example/login?next=%2F&esper_clearance=tok', {
+    headers: { accept: 'text/html' },
+  });
+
+  it('sends the browser to the same URL without the token, cookies set', () => {
+    const r = clearanceRedirect(accepted, back)!;
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('https://app.example/login?next=%2F');
+    expect(r.headers.getSetCookie()).toEqual(['esper_clearance=tok; Path=/; HttpOnly', 'other=1']);
+    expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+
+  it('does nothing unless the runtime accepted the token on a GET with the token in the URL', () => {
+    const refused = decision({ action: 'allow', enforced: false, responseHeaders: [] });
+    expect(clearanceRedirect(refused, back)).toBeNull();
+    expect(clearanceRedirect(decision({ action: 'challenge' }), back)).toBeNull();
+    expect(clearanceRedirect(accepted, new Request('https://app.example/login'))).toBeNull();
+    expect(clearanceRedirect(accepted, new Request(back.url, { method: 'POST' }))).toBeNull();
   });
 });

@@ -1,3 +1,4 @@
+import { CLEARANCE_NAME } from './context.js';
 import type { Decision, HeaderPair } from './decision.js';
 
 export const DECISION_HEADER = 'x-esper-decision';
@@ -82,6 +83,31 @@ export function challengeResponse(
     status: 403,
     headers: headersFor(decision, 'application/json'),
   });
+}
+
+/**
+ * After a solved challenge the browser comes back with `?esper_clearance=<token>`. When the
+ * runtime accepted it (its answer sets the clearance cookie), the browser is sent once more to
+ * the same URL without the token, cookie set, so the token never reaches the application's
+ * logs, its pages or a third party's Referer. Null when there is nothing to clean up.
+ */
+export function clearanceRedirect(decision: Decision, request: Request): Response | null {
+  if (decision.action !== 'allow' || (request.method !== 'GET' && request.method !== 'HEAD'))
+    return null;
+  const url = new URL(request.url);
+  if (!url.searchParams.has(CLEARANCE_NAME)) return null;
+  const accepted = decision.responseHeaders.some(
+    ([name, value]) => name === 'set-cookie' && value.startsWith(`${CLEARANCE_NAME}=`),
+  );
+  if (!accepted) return null;
+  url.searchParams.delete(CLEARANCE_NAME);
+  const headers = new Headers({
+    location: url.href,
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+  });
+  appendHeaders(headers, decision.responseHeaders);
+  return new Response(null, { status: 303, headers });
 }
 
 /** Adds the runtime's response headers to the application's response (copying it if its headers are immutable). */
