@@ -1,4 +1,4 @@
-import type { VerifyResult } from '@esper/core';
+import type { RuntimeRequestBody, VerifyResult } from '@esper/core';
 
 /** An API key the mock accepts. `apiKey` is the public key id sent in `x-esper-api-key`. */
 export interface MockKey {
@@ -204,25 +204,4 @@ export interface RecordedResponse {
 }
 
 /** The v1 body as the mock sees it (validated unless `validateBody: false`). */
-export interface MitigationBody {
-  observed_at: string;
-  idempotency_key: string;
-  request: {
-    method: string;
-    scheme: string;
-    host: string;
-    path: string;
-    query?: string;
-    client_ip?: string;
-    user_agent?: string;
-    headers: Record<string, string>;
-    headers_dropped?: number;
-    redacted_headers?: Record<string, { length: number; names?: string[] }>;
-  };
-  return_url: string;
-  fields?: Record<string, string>;
-  clearance?: string;
-  geo?: { country?: string; region?: string; city?: string; asn?: number };
-  source: { sdk: string; version: string; runtime: string };
-  [extra: string]: unknown;
-}
+export type MitigationBody = RuntimeRequestBody & { [extra: string]: unknown };

@@ -24,7 +24,11 @@ const SCHEME = /^[a-z][a-z0-9+.-]*$/;
 const FIELD_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const RESERVED_FIELD =
   /^(request_|geo_|sdk_|clearance_)|^(client_ip|ip|user_agent|referer|source_id|trust_level)$/;
-/** Headers the SDK must leave out of `request.headers` (field-model.md, "What is never sent"). */
+/**
+ * Headers the SDK must leave out of `request.headers` (field-model.md, "What is never sent").
+ * These lists and limits restate the field model instead of importing core's: the mock is an
+ * independent check of the SDK, and sharing its constants would hide a bug in them.
+ */
 const FORBIDDEN_HEADERS = new Set([
   'cookie',
   'authorization',
