@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Run by `node test/spoofing/run.mjs`, which prints platform × header; `*.suite.ts` is outside
+// the root config's `*.test.ts`, so `pnpm test` does not run these twice.
+export default defineConfig({
+  root: fileURLToPath(new URL('../..', import.meta.url)),
+  test: {
+    include: ['test/spoofing/**/*.suite.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+  },
+});
