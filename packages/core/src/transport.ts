@@ -79,15 +79,21 @@ export function createFetchTransport(fetchImpl?: typeof fetch): Transport {
         // A runtime answer is never a redirect; following one could leave the API origin.
         redirect: 'manual',
       });
-      const length = Number(res.headers.get('content-length'));
+      const declared = res.headers.get('content-length');
+      const length = Number(declared);
       if (length > req.maxResponseBytes) {
         res.body?.cancel().catch(() => {});
         throw new ResponseTooLargeError(req.maxResponseBytes);
       }
+      // With a declared length the framing already bounds the body, unless it is compressed (the
+      // length then counts compressed bytes). text() is used there because workerd reports a
+      // stream reader's error as an unhandled rejection even when it is caught.
+      const encoding = res.headers.get('content-encoding');
+      const framed = declared !== null && Number.isFinite(length) && (!encoding || encoding === 'identity');
       return {
         status: res.status,
         headers: res.headers,
-        body: await readCapped(res.body, req.maxResponseBytes),
+        body: framed ? await res.text() : await readCapped(res.body, req.maxResponseBytes),
       };
     },
   };

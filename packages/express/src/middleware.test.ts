@@ -72,7 +72,8 @@ describe('start-up', () => {
         '-e',
         `const { esper } = require('@esper/express');
        esper({ apiKey: 'k', secret: 's', env: {} });
-       console.log(Object.keys(require.cache).some((f) => f.includes('/undici/')));`,
+       // Node 24 registers a module in require.cache before running it; only a loaded one counts.
+       console.log(Object.entries(require.cache).some(([f, m]) => f.includes('/undici/') && m.loaded));`,
       ],
       { cwd: pkgDir },
     );
