@@ -1,0 +1,169 @@
+// `pnpm demo`: the whole product on one machine. A mock Esper runtime decides from the
+// quickstart tenant's policies; the five examples are built and started in their real
+// runtimes, pointed at it; mixed traffic goes through each, playing each platform; the run
+// ends with what every adapter did and what every policy decided. It exits 0 only if every
+// adapter challenged and blocked, and allowed its normal users.
+//
+// Environment:
+//   DEMO_SKIP=nextjs,…   adapters to leave out (nextjs's `next build` is the slow step)
+//   DEMO_ONLY=hono,…     run only these adapters
+//   DEMO_MODE=monitor    ESPER_MODE for the examples (default live: they enforce)
+//   DEMO_OUT=dir         where results.html and summary.json go (default .demo)
+//   DEMO_TIMEOUT_S=600   the whole run's limit
+import { mkdir, writeFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import cloudflare from './demo/launchers/cloudflare.mjs';
+import express from './demo/launchers/express.mjs';
+import hono from './demo/launchers/hono.mjs';
+import lambda from './demo/launchers/lambda.mjs';
+import nextjs from './demo/launchers/nextjs.mjs';
+import { line, step } from './demo/log.mjs';
+import * as print from './demo/print.mjs';
+import { adapterTable, policyTable, roleTable, summarize } from './demo/report.mjs';
+import { startRuntime, TENANT } from './demo/runtime.mjs';
+import { drive, planFor } from './demo/traffic.mjs';
+
+const ALL = [nextjs, cloudflare, lambda, express, hono];
+// The SDK's default budget (300 ms) is for production. Here one machine runs the runtime, the
+// builds and every example: a generous budget keeps a slow moment from failing open.
+const TIMEOUT_MS = 2000;
+
+const list = (v) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+const skip = list(process.env.DEMO_SKIP);
+const only = list(process.env.DEMO_ONLY);
+for (const name of [...skip, ...only]) {
+  if (!ALL.some((a) => a.name === name)) {
+    console.error(`demo: unknown adapter "${name}" (one of ${ALL.map((a) => a.name).join(', ')})`);
+    process.exit(2);
+  }
+}
+const mode = process.env.DEMO_MODE ?? 'live';
+if (mode !== 'live' && mode !== 'monitor') {
+  console.error('demo: DEMO_MODE is live or monitor');
+  process.exit(2);
+}
+const selected = ALL.filter(
+  (a) => !skip.includes(a.name) && (only.length === 0 || only.includes(a.name)),
+);
+const outDir = resolve(process.env.DEMO_OUT ?? '.demo');
+const limitS = Number(process.env.DEMO_TIMEOUT_S ?? 600);
+
+/** Everything started, stopped in reverse order whatever happens. */
+const running = [];
+async function stopAll() {
+  for (const stop of running.splice(0).reverse()) await stop().catch(() => {});
+}
+const watchdog = setTimeout(async () => {
+  console.error(`\ndemo: not finished after ${limitS}s; stopping`);
+  await stopAll();
+  process.exit(1);
+}, limitS * 1000);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    await stopAll();
+    process.exit(130);
+  });
+}
+const message = (err) => (err instanceof Error ? err.message : String(err));
+
+async function main() {
+  console.log(
+    'Esper demo: a mock runtime with the quickstart tenant, the examples in their runtimes.\n',
+  );
+  const runtime = await step('runtime     start: mock runtime, quickstart tenant', startRuntime);
+  running.push(runtime.close);
+  const leftOut = ALL.filter((a) => !selected.includes(a)).map((a) => a.name);
+  print.setup({ runtime, mode, timeoutMs: TIMEOUT_MS, selected, leftOut });
+
+  const env = { ...runtime.env, ESPER_MODE: mode, ESPER_TIMEOUT_MS: String(TIMEOUT_MS) };
+  const apps = [];
+  const failures = [];
+  for (const adapter of selected) {
+    try {
+      const app = await adapter.start({ env, step });
+      running.push(app.stop);
+      apps.push({ adapter, app, records: [] });
+    } catch (err) {
+      failures.push(`${adapter.name}: did not start: ${message(err)}`);
+    }
+  }
+
+  print.traffic(apps.map((a) => a.adapter));
+  // Addresses by the adapter's fixed index; scraper sizes by its place in this run.
+  const plans = apps.map((a, place) => planFor(a.adapter.name, ALL.indexOf(a.adapter), place));
+  const phases = [
+    ['scraper', (p) => p.scraper],
+    ['browsing', (p) => p.browsing],
+    ['?foo=bar', (p) => p.fooBar],
+    ['login burst', (p) => p.stuffing],
+  ];
+  for (const [phase, pick] of phases) {
+    for (const [i, a] of apps.entries()) {
+      const requests = pick(plans[i]);
+      const label = `${a.adapter.name.padEnd(11)} traffic: ${phase} (${requests.length} requests)`;
+      try {
+        a.records.push(...(await step(label, () => drive(a.app, requests))));
+      } catch (err) {
+        failures.push(`${a.adapter.name}: ${phase}: ${message(err)}`);
+      }
+    }
+  }
+
+  const answers = runtime.answersByDemoId();
+  const summaries = apps.map((a) => summarize(a.adapter, a.records, answers, runtime.url));
+  const results = await runtime.results();
+  await mkdir(outDir, { recursive: true });
+  const htmlPath = resolve(outDir, 'results.html');
+  await writeFile(htmlPath, await runtime.resultsHtml());
+  const summary = { mode, timeoutMs: TIMEOUT_MS, adapters: summaries, results, failures };
+  await writeFile(resolve(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+
+  console.log('\nAdapters (per request, as the client saw it; measured in this run)\n');
+  console.log(adapterTable(summaries));
+  print.adapterLegend(mode, summaries[0]?.latency?.pairs ?? 0);
+  console.log('\nClients (every adapter together)\n');
+  console.log(roleTable(summaries));
+  console.log(`\nPolicies (the runtime's GET /tenants/${TENANT.tenant_id}/results)\n`);
+  console.log(policyTable(results, TENANT));
+  print.tenantLine(
+    results,
+    summaries.reduce((n, s) => n + s.answered, 0),
+  );
+
+  const notes = summaries.flatMap((s) => s.notes.map((n) => `${s.adapter}: ${n}`));
+  if (notes.length) {
+    console.log('\nNoticed (not failures):');
+    for (const n of notes.slice(0, 20)) console.log(`  - ${n}`);
+    if (notes.length > 20) console.log(`  … and ${notes.length - 20} more in summary.json`);
+  }
+  const shown = relative(process.cwd(), htmlPath);
+  console.log(`\nresults page written to ${shown.startsWith('..') ? htmlPath : shown}`);
+
+  const problems = [
+    ...failures,
+    ...summaries.flatMap((s) => s.problems.map((p) => `${s.adapter}: ${p}`)),
+  ];
+  if (problems.length) {
+    console.log('\nFAILED:');
+    for (const p of problems) console.log(`  - ${p}`);
+  } else {
+    const names = summaries.map((s) => s.adapter).join(', ');
+    console.log(`\nOK: every adapter (${names}) challenged, blocked and allowed its normal users.`);
+  }
+  line('done');
+  return problems.length ? 1 : 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  console.error(`\ndemo failed: ${err instanceof Error ? err.stack : err}`);
+}
+await stopAll();
+clearTimeout(watchdog);
+process.exit(code);
