@@ -22,6 +22,32 @@ function split(target) {
 }
 
 /**
+ * The sample's headers with the request's set on them as API Gateway passes them: one entry per
+ * name whatever its case, the client's X-Forwarded-For kept with the address AWS saw appended,
+ * and no content-length left over from the sample.
+ * @param {Record<string, string>} sampleHeaders
+ * @param {Record<string, string>} requestHeaders
+ * @param {string} sourceIp
+ * @param {string} forwardedName the sample's spelling of X-Forwarded-For
+ */
+function mergeHeaders(sampleHeaders, requestHeaders, sourceIp, forwardedName) {
+  const given = new Map(Object.entries(requestHeaders).map(([k, v]) => [k.toLowerCase(), v]));
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const [name, value] of Object.entries(sampleHeaders)) {
+    const lower = name.toLowerCase();
+    if (!given.has(lower) && lower !== 'content-length' && lower !== 'x-forwarded-for')
+      out[name] = value;
+  }
+  for (const [name, value] of Object.entries(requestHeaders)) {
+    if (name.toLowerCase() !== 'x-forwarded-for') out[name] = value;
+  }
+  const clientForwarded = given.get('x-forwarded-for');
+  out[forwardedName] = clientForwarded ? `${clientForwarded}, ${sourceIp}` : sourceIp;
+  return out;
+}
+
+/**
  * HTTP API (payload 2.0) event; with `functionUrl`, the same shape as a Function URL sends it
  * (a lambda-url domain, no authentication block: auth type NONE).
  * @param {Req} req
@@ -32,7 +58,7 @@ export function httpApiEvent(req, options = {}) {
   const [path, query] = split(req.path);
   const method = (req.method ?? 'GET').toUpperCase();
   const sourceIp = req.sourceIp ?? '198.51.100.10';
-  Object.assign(e.headers, req.headers, { 'x-forwarded-for': sourceIp });
+  e.headers = mergeHeaders(e.headers, req.headers ?? {}, sourceIp, 'x-forwarded-for');
   e.rawPath = path;
   e.rawQueryString = query;
   if (query) e.queryStringParameters = Object.fromEntries(new URLSearchParams(query));
@@ -58,7 +84,7 @@ export function restApiEvent(req) {
   const method = (req.method ?? 'GET').toUpperCase();
   const sourceIp = req.sourceIp ?? '198.51.100.10';
   /** @type {Record<string, string>} */
-  const headers = { ...e.headers, ...req.headers, 'X-Forwarded-For': sourceIp };
+  const headers = mergeHeaders(e.headers, req.headers ?? {}, sourceIp, 'X-Forwarded-For');
   const params = query ? Object.fromEntries(new URLSearchParams(query)) : null;
   Object.assign(e, {
     path,
