@@ -10,7 +10,6 @@ const watched = (name: string, entry: string): Target => ({
   start: async (options) => startWorkerd(await bundleWorker(entry), options),
 });
 
-
 const watcher = consoleWatcher();
 for (const target of [
   watched('cloudflare', '../../faults/workerd/cloudflare.ts'),

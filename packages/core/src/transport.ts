@@ -89,7 +89,8 @@ export function createFetchTransport(fetchImpl?: typeof fetch): Transport {
       // length then counts compressed bytes). text() is used there because workerd reports a
       // stream reader's error as an unhandled rejection even when it is caught.
       const encoding = res.headers.get('content-encoding');
-      const framed = declared !== null && Number.isFinite(length) && (!encoding || encoding === 'identity');
+      const framed =
+        declared !== null && Number.isFinite(length) && (!encoding || encoding === 'identity');
       return {
         status: res.status,
         headers: res.headers,
