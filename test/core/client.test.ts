@@ -500,3 +500,78 @@ describe('facts.clientIp', () => {
     ).toBeUndefined();
   });
 });
+
+describe('review fixes', () => {
+  it('a clearance (even a forged one) does not lift a cached block', async () => {
+    rt.script({ answer: { action: 'block', ttl_seconds: 60 } });
+    const e = esper();
+    await e.protect(browser(), facts);
+    const again = await e.protect(
+      browser('/page?esper_clearance=forged', { cookie: 'esper_clearance=forged' }),
+      facts,
+    );
+    expect(again).toMatchObject({ action: 'block', source: 'cache' });
+    expect(rt.requests).toHaveLength(1);
+  });
+
+  it('a cached decision does not replay the Set-Cookie meant for the first response', async () => {
+    rt.script({
+      answer: {
+        action: 'block',
+        ttl_seconds: 60,
+        response_headers: [
+          ['set-cookie', 'seen=1'],
+          ['x-why', 'policy'],
+        ],
+      },
+    });
+    const e = esper();
+    expect((await e.protect(api(), facts)).responseHeaders).toEqual([
+      ['set-cookie', 'seen=1'],
+      ['x-why', 'policy'],
+    ]);
+    expect((await e.protect(api(), facts)).responseHeaders).toEqual([['x-why', 'policy']]);
+  });
+
+  it('user agents that differ only past the wire limit share one cache entry', async () => {
+    rt.script({ answer: { action: 'block', ttl_seconds: 60 } });
+    const e = esper();
+    const ua = 'x'.repeat(800);
+    await e.protect(api('/api', { 'user-agent': `${ua}a` }), facts);
+    expect((await e.protect(api('/api', { 'user-agent': `${ua}b` }), facts)).source).toBe('cache');
+    expect(e.cacheSize).toBe(1);
+  });
+
+  it('a static-looking path is protected for methods other than GET and HEAD', async () => {
+    const e = esper();
+    const post = new Request('https://app.example/download/report.txt', { method: 'POST' });
+    expect((await e.protect(post, facts)).source).toBe('remote');
+    expect(
+      (await e.protect(new Request('https://app.example/download/report.txt'), facts)).source,
+    ).toBe('skipped');
+  });
+
+  it('route rules see /%61dmin as /admin', async () => {
+    const e = esper({ exclude: ['/admin'] });
+    expect((await e.protect(browser('/%61dmin'), facts)).source).toBe('skipped');
+  });
+
+  it('a failClosedRoutes function or a logger that throws cannot make protect() throw', async () => {
+    rt.script({ answer: { fault: 'status', status: 500 } });
+    const throwing = () => {
+      throw new Error('boom');
+    };
+    const logger = { debug: throwing, info: throwing, warn: throwing, error: throwing };
+    const d = await esper({ logger, failClosedRoutes: [() => throwing()] }).protect(api(), facts);
+    expect(d).toMatchObject({ action: 'block', source: 'fallback', reason: 'bad_status' });
+  });
+
+  it('an id that cannot travel in a header never reaches one', async () => {
+    rt.script({ answer: { action: 'block', decision_id: 'dec\r\nx-evil: 1' } });
+    const e = esper();
+    const d = await e.protect(browser(), facts);
+    const res = await e.respond(d, browser());
+    expect(res!.status).toBe(403);
+    expect(res!.headers.get('x-evil')).toBeNull();
+  });
+});

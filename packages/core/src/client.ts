@@ -1,6 +1,13 @@
 import { DecisionCache } from './cache.js';
 import { type EsperOptions, type ResolvedConfig, resolveConfig } from './config.js';
-import { buildRequestBody, CLEARANCE_NAME, type Geo, sanitizeFields } from './context.js';
+import {
+  buildRequestBody,
+  CLEARANCE_NAME,
+  type Geo,
+  LIMITS,
+  sanitizeFields,
+  serializeBody,
+} from './context.js';
 import {
   type Decision,
   type DecisionAction,
@@ -10,7 +17,7 @@ import {
 } from './decision.js';
 import { EsperConfigError, ResponseTooLargeError } from './errors.js';
 import { normalizeIp } from './ip.js';
-import { silentLogger } from './logger.js';
+import { safeLogger, silentLogger } from './logger.js';
 import {
   blockResponse,
   challengeResponse,
@@ -18,9 +25,10 @@ import {
   decorateResponse,
   upstreamHeaders,
 } from './respond.js';
-import { isStaticAsset } from './routes.js';
+import { isStaticAsset, normalizePath } from './routes.js';
 import { createSigner, HEADER_SDK, type Signer } from './signing.js';
 import { createFetchTransport } from './transport.js';
+import { keepStart } from './truncate.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
 /** What the platform knows about a request that the Web `Request` does not carry. */
@@ -101,7 +109,7 @@ function retryAfterMs(value: string | null, now: number): number {
 
 export function createEsper(options: EsperOptions = {}): Esper {
   const config: ResolvedConfig = resolveConfig(options);
-  const logger = options.logger ?? silentLogger;
+  const logger = safeLogger(options.logger ?? silentLogger);
   const now = options.now ?? Date.now;
   const clock = options.now ?? (globalThis.performance ? () => performance.now() : Date.now);
   const cryptoImpl = options.crypto ?? globalThis.crypto;
@@ -176,8 +184,13 @@ export function createEsper(options: EsperOptions = {}): Esper {
     outcome: Extract<Outcome, { failure: unknown }>,
     clientIp: string | undefined,
   ): Omit<Decision, 'enforced' | 'pending' | 'mode' | 'latencyMs'> {
-    const closed =
-      config.failMode === 'closed' || (config.failClosed?.(pathname, request) ?? false);
+    let closed = config.failMode === 'closed';
+    try {
+      closed ||= config.failClosed?.(pathname, request) ?? false;
+    } catch {
+      // A route predicate that throws cannot say the route is safe to leave open.
+      closed = true;
+    }
     const action: DecisionAction = closed ? 'block' : 'allow';
     const level = outcome.status === 400 || outcome.status === 401 ? 'error' : 'warn';
     logger[level](
@@ -247,9 +260,10 @@ export function createEsper(options: EsperOptions = {}): Esper {
     started: number,
   ): Promise<Decision> {
     const url = new URL(request.url);
-    const pathname = url.pathname;
+    const pathname = normalizePath(url.pathname);
+    const readOnly = request.method === 'GET' || request.method === 'HEAD';
     const skip =
-      (config.excludeStaticAssets && isStaticAsset(pathname)) ||
+      (config.excludeStaticAssets && readOnly && isStaticAsset(pathname)) ||
       (config.include !== undefined && !config.include(pathname, request)) ||
       (config.exclude?.(pathname, request) ?? false);
     if (skip) {
@@ -273,11 +287,16 @@ export function createEsper(options: EsperOptions = {}): Esper {
       facts?.clientIp !== undefined
         ? normalizeIp(facts.clientIp)
         : config.resolveClientIp(request.headers, facts?.remoteAddress);
+    // The user agent is cut as on the wire, so a client cannot make keys of any size.
     const cacheKey =
-      cache && clientIp ? `${clientIp}|${request.headers.get('user-agent') ?? ''}` : undefined;
-    if (cacheKey && !hasClearance(url, request.headers)) {
+      cache && clientIp
+        ? `${clientIp}|${keepStart(request.headers.get('user-agent') ?? '', LIMITS.userAgent)}`
+        : undefined;
+    if (cacheKey) {
       const hit = cache!.get(cacheKey);
-      if (hit) {
+      // A clearance can lift a challenge, never a block: presenting one (even a forged one)
+      // must not turn a cached block into a call to the runtime.
+      if (hit && !(hit.action === 'challenge' && hasClearance(url, request.headers))) {
         // The cached decision is already finished (mode, enforced); only what differs per
         // request is replaced, so a hit costs one object copy.
         const decision: Decision = {
@@ -332,7 +351,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
         observedAt: now(),
         source,
       });
-      return ask(JSON.stringify(body), controller.signal, dueAt);
+      return ask(serializeBody(body), controller.signal, dueAt);
     })();
     // If the deadline wins, a late failure of `work` must not become an unhandled rejection.
     work.catch(() => {});
@@ -368,7 +387,15 @@ export function createEsper(options: EsperOptions = {}): Esper {
         answer.ttlSeconds > 0 &&
         (answer.action !== 'allow' || (config.cache !== false && config.cache.cacheAllow));
       // A fresh answer replaces whatever was cached for this client, even by nothing.
-      if (cacheable) cache!.set(cacheKey, { ...decision, pending: DONE }, answer.ttlSeconds * 1000);
+      // A cookie the runtime set was meant for the client that asked; a cached copy served
+      // to the same IP and user agent later does not repeat it.
+      const responseHeaders = decision.responseHeaders.filter(([name]) => name !== 'set-cookie');
+      if (cacheable)
+        cache!.set(
+          cacheKey,
+          { ...decision, responseHeaders, pending: DONE },
+          answer.ttlSeconds * 1000,
+        );
       else cache!.delete(cacheKey);
     }
     return decision;
@@ -407,7 +434,12 @@ export function createEsper(options: EsperOptions = {}): Esper {
           : challengeResponse(decision, request, config.allowedRedirectOrigins);
       } catch (err) {
         logger.error({ err }, 'esper: custom response failed; sending the default block response');
-        return blockResponse(decision, request);
+        try {
+          return blockResponse(decision, request);
+        } catch {
+          // An enforced decision stays enforced even when no page can be built for it.
+          return new Response(null, { status: 403, headers: { 'cache-control': 'no-store' } });
+        }
       }
     },
     decorate: decorateResponse,

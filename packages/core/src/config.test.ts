@@ -127,3 +127,14 @@ describe('env from platform bindings', () => {
     expect(resolveConfig({ env })).toMatchObject({ apiKey: 'k', timeoutMs: 120, mode: 'live' });
   });
 });
+
+describe('endpoint', () => {
+  it('a base path of slashes never becomes a protocol-relative URL', () => {
+    expect(resolveConfig({ ...base, apiBase: 'https://rt.example//' }).endpoint.href).toBe(
+      'https://rt.example/api/v1/runtime/mitigation',
+    );
+    expect(resolveConfig({ ...base, apiBase: 'https://rt.example/base//' }).endpoint.href).toBe(
+      'https://rt.example/base/api/v1/runtime/mitigation',
+    );
+  });
+});

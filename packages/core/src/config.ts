@@ -190,7 +190,8 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
   const allowInsecure = options.allowInsecureApiBase ?? false;
   const apiBase = options.apiBase ?? env.ESPER_API_BASE ?? DEFAULT_API_BASE;
   const base = parseOrigin(options.apiBase ? 'apiBase' : 'ESPER_API_BASE', apiBase, allowInsecure);
-  const endpoint = new URL(base.pathname.replace(/\/$/, '') + RUNTIME_PATH, base.origin);
+  // Concatenated onto the origin: a base path of "//" must not become a protocol-relative URL.
+  const endpoint = new URL(`${base.origin}${base.pathname.replace(/\/+$/, '')}${RUNTIME_PATH}`);
 
   const timeoutSource = options.timeoutMs ?? env.ESPER_TIMEOUT_MS;
   const timeoutMs =

@@ -1,5 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import { buildRequestBody, LIMITS, sanitizeFields } from './context.js';
+import {
+  buildRequestBody,
+  LIMITS,
+  MAX_BODY_BYTES,
+  sanitizeFields,
+  serializeBody,
+} from './context.js';
 import { silentLogger } from './logger.js';
 
 const source = { sdk: '@esper/core', version: '0.0.0', runtime: 'test' };
@@ -158,5 +164,41 @@ describe('sanitizeFields', () => {
       LIMITS.fieldValue,
     );
     expect(sanitizeFields({}, silentLogger)).toBeUndefined();
+  });
+});
+
+describe('serializeBody', () => {
+  it('keeps the body under 32 KiB in bytes, whatever JSON escaping and UTF-8 make of it', () => {
+    const headers = new Headers();
+    // Within the character limits, but `"` doubles when escaped and é is two bytes in UTF-8.
+    for (let i = 0; i < 40; i++) headers.set(`x-q${i}`, '"'.repeat(300) + 'é'.repeat(200));
+    headers.set('user-agent', '"'.repeat(768));
+    const request = new Request(`https://x.example/${'%22'.repeat(600)}?${'q=%22&'.repeat(200)}`, {
+      headers,
+    });
+    const built = body(request, { fields: { email: '"'.repeat(1000), note: 'é'.repeat(1000) } });
+    expect(JSON.stringify(built).length * 3).toBeGreaterThan(MAX_BODY_BYTES);
+    const text = serializeBody(built);
+    expect(new TextEncoder().encode(text).length).toBeLessThanOrEqual(MAX_BODY_BYTES);
+    const parsed = JSON.parse(text);
+    expect(parsed.request.headers_dropped).toBeGreaterThan(0);
+    expect(parsed.request.method).toBe('GET');
+  });
+
+  it('leaves an ordinary body untouched', () => {
+    const built = body(new Request('https://x.example/a', { headers: { accept: '*/*' } }));
+    expect(serializeBody(built)).toBe(JSON.stringify(built));
+  });
+
+  it('never sends a nameless cookie, which is all value', () => {
+    const built = body(
+      new Request('https://x.example/', { headers: { cookie: 'NAMELESS_SECRET; sid=1' } }),
+    );
+    expect(JSON.stringify(built)).not.toContain('NAMELESS_SECRET');
+    expect(built.request.redacted_headers?.cookie?.names).toEqual(['sid']);
+  });
+
+  it('sends the path with unreserved escapes decoded, as routers see it', () => {
+    expect(body(new Request('https://x.example/%61dmin/a%2Fb')).request.path).toBe('/admin/a%2Fb');
   });
 });

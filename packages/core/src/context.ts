@@ -1,5 +1,6 @@
 import type { TenantFields } from './config.js';
 import type { Logger } from './logger.js';
+import { normalizePath } from './routes.js';
 import { keepEnd, keepStart } from './truncate.js';
 
 export interface Geo {
@@ -78,7 +79,9 @@ function cookieNames(cookie: string): string[] {
   const names: string[] = [];
   for (const part of cookie.split(';')) {
     const eq = part.indexOf('=');
-    const name = (eq === -1 ? part : part.slice(0, eq)).trim();
+    // A part without "=" is a nameless cookie: what it holds is a value, never sent.
+    if (eq === -1) continue;
+    const name = part.slice(0, eq).trim();
     if (name && names.length < LIMITS.cookieNames) names.push(keepStart(name, 64));
   }
   return names;
@@ -165,7 +168,7 @@ export function buildRequestBody(input: ContextInput): RuntimeRequestBody {
     url.searchParams.get(CLEARANCE_NAME) ??
     readCookie(request.headers.get('cookie'), CLEARANCE_NAME) ??
     undefined;
-  const path = keepStart(url.pathname, LIMITS.pathAndQuery);
+  const path = keepStart(normalizePath(url.pathname), LIMITS.pathAndQuery);
   const query =
     url.search.length > 1 ? keepStart(url.search.slice(1), LIMITS.pathAndQuery - path.length) : '';
   const userAgent = request.headers.get('user-agent');
@@ -193,4 +196,49 @@ export function buildRequestBody(input: ContextInput): RuntimeRequestBody {
   if (clearance && clearance.length <= LIMITS.clearance) body.clearance = clearance;
   if (input.geo && Object.keys(input.geo).length > 0) body.geo = input.geo;
   return body;
+}
+
+/** The runtime refuses larger bodies (413); protocol.md promises the SDK never sends one. */
+export const MAX_BODY_BYTES = 32 * 1024;
+const encoder = new TextEncoder();
+
+/**
+ * The body as sent. The limits above count characters, but JSON escaping (`"` → `\"`, control
+ * characters → `\u0000`) and UTF-8 can make the bytes several times that; a client choosing its
+ * headers must not be able to push the body past the runtime's cap (and so into a fallback).
+ * Headers go first, largest first, then fields, then the long URL-derived strings.
+ */
+export function serializeBody(body: RuntimeRequestBody): string {
+  let text = JSON.stringify(body);
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit: short bodies need no count.
+  if (text.length * 3 <= MAX_BODY_BYTES) return text;
+  const fits = () => encoder.encode(text).length <= MAX_BODY_BYTES;
+  const { request } = body;
+  while (!fits()) {
+    const names = Object.keys(request.headers);
+    if (names.length > 0) {
+      const largest = names.reduce((a, b) =>
+        request.headers[a]!.length >= request.headers[b]!.length ? a : b,
+      );
+      delete request.headers[largest];
+      request.headers_dropped = (request.headers_dropped ?? 0) + 1;
+    } else if (body.fields) {
+      delete body.fields;
+    } else if (request.redacted_headers?.cookie?.names) {
+      delete request.redacted_headers.cookie.names;
+    } else if (request.query || request.user_agent || body.clearance) {
+      delete request.query;
+      delete body.clearance;
+      if (request.user_agent) request.user_agent = keepStart(request.user_agent, 64);
+    } else {
+      // Only the path is left: it bounds return_url and path to what fits.
+      body.return_url = keepStart(body.return_url, 256);
+      request.path = keepStart(request.path, 256);
+      request.host = keepStart(request.host, 64);
+      text = JSON.stringify(body);
+      break;
+    }
+    text = JSON.stringify(body);
+  }
+  return text;
 }

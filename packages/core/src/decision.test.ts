@@ -81,3 +81,36 @@ describe('parseRuntimeAnswer', () => {
     expect(() => parseRuntimeAnswer(text)).toThrow(message);
   });
 });
+
+describe('ids and upstream headers', () => {
+  it('ids that could not travel in a header are dropped', () => {
+    const a = parseRuntimeAnswer(
+      JSON.stringify({
+        action: 'block',
+        decision_id: 'a\nb',
+        policy_id: 'p 1',
+        mitigation_id: 'm_1',
+      }),
+    );
+    expect(a).toMatchObject({ decisionId: undefined, policyId: undefined, mitigationId: 'm_1' });
+  });
+
+  it('upstream headers may use x-esper-* names, except the SDK own', () => {
+    const a = parseRuntimeAnswer(
+      JSON.stringify({
+        action: 'allow',
+        upstream_headers: [
+          ['x-esper-risk', 'high'],
+          ['x-esper-decision', 'block'],
+          ['x-risk', 'high'],
+        ],
+        response_headers: [['x-esper-risk', 'high']],
+      }),
+    );
+    expect(a.upstreamHeaders).toEqual([
+      ['x-esper-risk', 'high'],
+      ['x-risk', 'high'],
+    ]);
+    expect(a.responseHeaders).toEqual([]);
+  });
+});

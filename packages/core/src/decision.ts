@@ -73,7 +73,20 @@ function optionalString(v: unknown, max = 256): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v.slice(0, max) : undefined;
 }
 
-function headerPairs(v: unknown, label: string): HeaderPair[] {
+// The SDK's own decision headers: only it sets them, from the decision.
+const OWN_HEADERS = new Set(['x-esper-decision', 'x-esper-decision-id', 'x-esper-mode']);
+// Ids travel in headers (x-esper-decision-id) and HTML: printable ASCII only.
+const ID = /^[\x21-\x7e]{1,256}$/;
+
+function id(v: unknown): string | undefined {
+  return typeof v === 'string' && ID.test(v) ? v : undefined;
+}
+
+/**
+ * `upstream` pairs go to the application, so `x-esper-*` names are allowed there (the client's
+ * copies are stripped before they are added) except the SDK's own; a response may carry none.
+ */
+function headerPairs(v: unknown, label: string, upstream = false): HeaderPair[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new TypeError(`${label} must be an array of [name, value] pairs`);
   const out: HeaderPair[] = [];
@@ -89,8 +102,9 @@ function headerPairs(v: unknown, label: string): HeaderPair[] {
       /[\r\n\0]/.test(value)
     )
       continue;
-    if (FORBIDDEN_HEADERS.has(name.toLowerCase()) || name.toLowerCase().startsWith('x-esper-'))
-      continue;
+    const lower = name.toLowerCase();
+    if (FORBIDDEN_HEADERS.has(lower) || OWN_HEADERS.has(lower)) continue;
+    if (!upstream && lower.startsWith('x-esper-')) continue;
     out.push([name.toLowerCase(), value.slice(0, 4096)]);
   }
   return out;
@@ -119,9 +133,9 @@ export function parseRuntimeAnswer(text: string): RuntimeAnswer {
   return {
     action: o.action,
     mode: o.mode === 'monitor' ? 'monitor' : 'live',
-    decisionId: optionalString(o.decision_id),
-    policyId: optionalString(o.policy_id),
-    mitigationId: optionalString(o.mitigation_id),
+    decisionId: id(o.decision_id),
+    policyId: id(o.policy_id),
+    mitigationId: id(o.mitigation_id),
     message: optionalString(o.reason),
     ttlSeconds: Math.min(Math.max(0, Math.floor(ttl)), MAX_TTL_SECONDS),
     challengeUrl:
@@ -129,6 +143,6 @@ export function parseRuntimeAnswer(text: string): RuntimeAnswer {
         ? optionalString(challenge.url, 4096)
         : undefined,
     responseHeaders: headerPairs(o.response_headers, 'response_headers'),
-    upstreamHeaders: headerPairs(o.upstream_headers, 'upstream_headers'),
+    upstreamHeaders: headerPairs(o.upstream_headers, 'upstream_headers', true),
   };
 }

@@ -147,3 +147,13 @@ describe('clearanceRedirect', () => {
     expect(clearanceRedirect(accepted, new Request(back.url, { method: 'POST' }))).toBeNull();
   });
 });
+
+describe('upstreamHeaders replaces client copies of runtime headers', () => {
+  it('the runtime value replaces, never joins, what the client sent', () => {
+    const h = upstreamHeaders(
+      new Headers({ 'x-risk': 'low' }),
+      decision({ action: 'allow', upstreamHeaders: [['x-risk', 'high']] }),
+    );
+    expect(h.get('x-risk')).toBe('high');
+  });
+});

@@ -130,6 +130,8 @@ export function decorateResponse(response: Response, decision: Decision): Respon
 export function upstreamHeaders(headers: Headers, decision: Decision): Headers {
   const out = new Headers(headers);
   for (const name of [...out.keys()]) if (name.startsWith('x-esper-')) out.delete(name);
+  // A header the runtime vouches for replaces the client's own copy instead of joining it.
+  for (const [name] of decision.upstreamHeaders) out.delete(name);
   out.set(DECISION_HEADER, decision.action);
   out.set(DECISION_MODE_HEADER, decision.mode);
   if (decision.decisionId) out.set(DECISION_ID_HEADER, decision.decisionId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRoutes, isStaticAsset } from './routes.js';
+import { compileRoutes, isStaticAsset, normalizePath } from './routes.js';
 
 const req = new Request('https://example.com/');
 
@@ -44,5 +44,18 @@ describe('isStaticAsset', () => {
   });
   it.each(['/', '/login', '/api/users.json', '/css', '/static-page'])('%s is not', (p) => {
     expect(isStaticAsset(p)).toBe(false);
+  });
+});
+
+describe('normalizePath', () => {
+  it.each([
+    ['/%61dmin', '/admin'],
+    ['/%41%7E%2d', '/A~-'],
+    ['/a%2Fb', '/a%2Fb'],
+    ['/a%2fb', '/a%2Fb'],
+    ['/%25', '/%25'],
+    ['/plain', '/plain'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizePath(input)).toBe(expected);
   });
 });

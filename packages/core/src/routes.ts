@@ -49,6 +49,21 @@ export function compileRoutes(
   return (pathname, request) => tests.some((t) => t(pathname, request));
 }
 
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+/**
+ * Decodes percent-escapes of unreserved characters (`/%61dmin` → `/admin`), as routers do before
+ * matching, so a rule for `/admin` cannot be sidestepped by spelling it differently. Escapes of
+ * reserved characters (`%2F`) keep their meaning and stay encoded.
+ */
+export function normalizePath(pathname: string): string {
+  if (!pathname.includes('%')) return pathname;
+  return pathname.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+    const ch = String.fromCharCode(Number.parseInt(hex, 16));
+    return UNRESERVED.test(ch) ? ch : escape.toUpperCase();
+  });
+}
+
 /** Static files that never need a decision: framework build output and common asset types. */
 const STATIC_ASSET =
   /^\/(?:_next\/static\/|_next\/image|favicon\.ico$|robots\.txt$|sitemap\.xml$)|\.(?:css|js|mjs|map|png|jpe?g|gif|svg|ico|webp|avif|bmp|woff2?|ttf|otf|eot|mp4|webm|mp3|wav|txt|webmanifest)$/i;
