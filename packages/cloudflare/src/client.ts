@@ -22,8 +22,10 @@ export function clientCache<Env>(options: OptionsInput<Env> | undefined) {
         client = createEsper({
           // Core reads only the ESPER_* plain values of the bindings.
           env: (typeof env === 'object' && env !== null ? env : {}) as Record<string, unknown>,
-          clientIp: { preset: 'cloudflare' },
           ...resolved,
+          // Merged, not replaced: `{ trustedProxies }` alone must not drop the preset, or
+          // cf-connecting-ip would be ignored and no request would have a client IP.
+          clientIp: { ...resolved.clientIp, preset: resolved.clientIp?.preset ?? 'cloudflare' },
           runtime: 'cloudflare-workers',
           sdk: { name: '@esper/cloudflare', version: VERSION },
         });

@@ -162,6 +162,34 @@ describe('withEsper in workerd', () => {
     expect(call.verification?.ok).toBe(true);
   });
 
+  it('a clientIp option without a preset (trustedProxies) still sends cf-connecting-ip', async () => {
+    // The same handler, configured with only trustedProxies for the client IP.
+    const proxied = new Miniflare({
+      modules: true,
+      script: await bundle(
+        WORKER.replace('{ fields:', "{ clientIp: { trustedProxies: ['10.0.0.0/8'] }, fields:"),
+      ),
+      compatibilityDate: '2025-07-01',
+      bindings: {
+        ESPER_API_KEY: KEY.apiKey,
+        ESPER_API_SECRET: KEY.secret,
+        ESPER_API_BASE: runtime.url,
+        ESPER_TIMEOUT_MS: '2000',
+      },
+    });
+    try {
+      const before = runtime.requests.length;
+      const res = await proxied.dispatchFetch('https://shop.example/proxied', {
+        headers: { 'cf-connecting-ip': '203.0.113.6', 'x-forwarded-for': '6.6.6.6' },
+      });
+      expect(res.status).toBe(200);
+      const sent = runtime.requests[before]!.body as { request: { client_ip?: string } };
+      expect(sent.request.client_ip).toBe('203.0.113.6');
+    } finally {
+      await proxied.dispose();
+    }
+  });
+
   it('blocks without calling the handler', async () => {
     const res = await mf.dispatchFetch('https://shop.example/block', {
       headers: { accept: 'application/json' },

@@ -54,6 +54,14 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
     try {
       const trusted = trustsProxy(req);
       const request = toWebRequest(req, schemeOf(req, trusted, preset));
+      if (!request) {
+        // No path Express would route on (e.g. `OPTIONS *`): nothing core could match
+        // include/exclude or failClosedRoutes against faithfully, so it never reaches the app.
+        res
+          .writeHead(400, { 'content-type': 'text/plain', connection: 'close' })
+          .end('Bad Request');
+        return false;
+      }
       const requestId = request.headers.get('x-request-id') ?? undefined;
       // With `trust proxy` set, Express already applied the user's trust rules to `req.ip`.
       const ip = trusted ? { clientIp: req.ip ?? '' } : { remoteAddress: req.socket.remoteAddress };

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { type MockRuntime, startMockRuntime } from '@esper/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameworks, KEY, type Listening, listen, seenBody } from '../test/server.js';
@@ -16,6 +17,26 @@ function raw(url: string, method: string, path: string, headers: Record<string, 
   });
 }
 
+/** A hand-written request line (absolute- or asterisk-form), which no HTTP client sends. */
+function rawLine(url: string, requestLine: string) {
+  const { hostname, port } = new URL(url);
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    let data = '';
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(
+        `${requestLine}\r\nHost: ${hostname}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      );
+    });
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => (data += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head = '', body = ''] = data.split('\r\n\r\n');
+      resolve({ status: Number(head.split(' ')[1]), body });
+    });
+  });
+}
+
 describe.each(['express4', 'express5'] as const)('%s request conversion', (name) => {
   const express = frameworks[name];
   let runtime: MockRuntime;
@@ -27,6 +48,7 @@ describe.each(['express4', 'express5'] as const)('%s request conversion', (name)
       keys: [KEY],
       answers: [
         { match: { method: 'TRACE' }, answer: { action: 'block' } },
+        { match: { path: '/login' }, answer: { action: 'block' } },
         {
           match: { path: '/upstream' },
           answer: { action: 'allow', upstream_headers: [['x-risk', 'low']] },
@@ -112,5 +134,28 @@ describe.each(['express4', 'express5'] as const)('%s request conversion', (name)
     const res = await raw(server.url, 'TRACE', '/anything', {});
     expect(res.status).toBe(403);
     expect(seenBody(runtime.requests.at(-1)!).request.method).toBe('TRACE');
+  });
+
+  it('an absolute-form request target is decided on the path Express routes (/login)', async () => {
+    runtime.reset();
+    const res = await rawLine(server.url, 'POST http://x/login?next=%2F HTTP/1.1');
+    const seen = seenBody(runtime.requests.at(-1)!).request;
+    expect(seen).toMatchObject({ method: 'POST', path: '/login', query: 'next=%2F' });
+    // The runtime's rule for /login applies, as it would for `POST /login`.
+    expect(res.status).toBe(403);
+  });
+
+  it('an absolute-form target Express routes but WHATWG URL rejects is still decided on its path', async () => {
+    runtime.reset();
+    const res = await rawLine(server.url, 'POST http://x:99999/login HTTP/1.1');
+    expect(seenBody(runtime.requests.at(-1)!).request.path).toBe('/login');
+    expect(res.status).toBe(403);
+  });
+
+  it('a target with no path Express routes on (OPTIONS *) is refused with 400, undecided', async () => {
+    runtime.reset();
+    const res = await rawLine(server.url, 'OPTIONS * HTTP/1.1');
+    expect(res.status).toBe(400);
+    expect(runtime.requests).toHaveLength(0);
   });
 });

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { parse as legacyParse } from 'node:url';
 import type { ExpressRequest } from './types.js';
 
 // A Host header is client-supplied: anything beyond host[:port] (a `/`, `?` or `@`) would let a
@@ -6,10 +7,36 @@ import type { ExpressRequest } from './types.js';
 const HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /**
- * The request as a Web `Request` for core: URL and headers only. The body stays in the
- * socket, unread, for the app's own body parsers.
+ * The path and query Express routes `target` to, or undefined when it has none.
+ *
+ * Origin-form (`/login`) is used as it is. Anything else is what a client sent as an
+ * absolute-form request line (`POST http://x/login HTTP/1.1`): Express routes that to
+ * `/login`, so core and the runtime must see `/login` too, not `/http://x/login`, or
+ * `include`, `failClosedRoutes` and path policies would all miss it. It is parsed the way
+ * Express itself does (its `parseurl` falls back to Node's legacy `url.parse` for any target
+ * not starting with `/`); the WHATWG parser would disagree on some targets Node accepts
+ * (`http://x:99999/login` throws there, yet Express still routes it to `/login`).
+ *
+ * A target that yields no `/` path (asterisk-form `OPTIONS *`, or anything unparseable) gets
+ * undefined and the middleware refuses the request with a 400. That is deliberately not
+ * "decide on `/`": if the runtime decided on a path other than the one Express routes, an
+ * attacker could pick a target that is allowed as `/` but served as a protected route.
  */
-export function toWebRequest(req: ExpressRequest, scheme: string): Request {
+export function routedTarget(target: string): string | undefined {
+  if (target.startsWith('/')) return target;
+  try {
+    const { pathname, search } = legacyParse(target);
+    if (pathname?.startsWith('/')) return pathname + (search ?? '');
+  } catch {}
+  return undefined;
+}
+
+/**
+ * The request as a Web `Request` for core: URL and headers only. The body stays in the
+ * socket, unread, for the app's own body parsers. Undefined when the request target has no
+ * path Express would route on (see `routedTarget`): the request must be refused.
+ */
+export function toWebRequest(req: ExpressRequest, scheme: string): Request | undefined {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -21,8 +48,9 @@ export function toWebRequest(req: ExpressRequest, scheme: string): Request {
   }
   const host = req.headers.host && HOST.test(req.headers.host) ? req.headers.host : 'localhost';
   // originalUrl: under app.use('/mount', …) req.url has lost the mount path.
-  const target = req.originalUrl ?? req.url ?? '/';
-  const url = `${scheme}://${host}${target.startsWith('/') ? target : `/${target}`}`;
+  const target = routedTarget(req.originalUrl ?? req.url ?? '/');
+  if (target === undefined) return undefined;
+  const url = `${scheme}://${host}${target}`;
   const method = req.method ?? 'GET';
   try {
     return new Request(url, { method, headers });

@@ -143,3 +143,79 @@ describe('esper() configuration outside Workers', () => {
     expect(() => esper({ env: { ESPER_API_KEY: 'k', ESPER_API_SECRET: 's' } })).not.toThrow();
   });
 });
+
+describe('esper() when no copy of the request can be made', () => {
+  let runtime: MockRuntime;
+  beforeAll(async () => {
+    runtime = await startMockRuntime({
+      keys: [KEY],
+      answers: [{ answer: { action: 'allow', upstream_headers: [['x-upstream-test', 'yes']] } }],
+    });
+  });
+  afterAll(() => runtime?.close());
+
+  function app() {
+    const hono = new Hono();
+    hono.use(esper({ ...KEY, apiBase: runtime.url, timeoutMs: 2000, env: {} }));
+    const seen: Array<Record<string, string>> = [];
+    hono.all('*', (c) => {
+      seen.push(c.req.header());
+      return c.text('app');
+    });
+    return { hono, seen };
+  }
+
+  /**
+   * Not a real Request, with a method undici refuses: neither `new Request(raw, …)` nor
+   * `new Request(raw.url, …)` can copy it, so only the raw request itself is left.
+   */
+  const uncopyable = (headers: Headers) => ({
+    url: 'http://app.example/echo',
+    method: 'TRACK',
+    headers,
+    bodyUsed: false,
+    body: null,
+    redirect: 'follow',
+    signal: new AbortController().signal,
+  });
+  const spoofed = {
+    'x-esper-decision': 'allow',
+    'x-esper-mode': 'live',
+    'x-esper-risk': 'low',
+    'x-upstream-test': 'forged',
+    accept: 'text/plain',
+  };
+
+  it('rewrites its own (mutable) headers: the handlers see the decision, not the client’s', async () => {
+    const { hono, seen } = app();
+    const res = await hono.fetch(uncopyable(new Headers(spoofed)) as unknown as Request);
+    expect(res.status).toBe(200);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      'x-esper-decision': 'allow',
+      'x-esper-mode': 'live',
+      'x-upstream-test': 'yes',
+      accept: 'text/plain',
+    });
+    expect(seen[0]!['x-esper-decision-id']).toMatch(/^dec_/);
+    expect(seen[0]!['x-esper-risk']).toBeUndefined();
+  });
+
+  it('answers 500 when its headers are immutable; the handlers never run', async () => {
+    class FrozenHeaders extends Headers {
+      override append(): void {
+        throw new TypeError('immutable');
+      }
+      override delete(): void {
+        throw new TypeError('immutable');
+      }
+      override set(): void {
+        throw new TypeError('immutable');
+      }
+    }
+    const { hono, seen } = app();
+    const res = await hono.fetch(uncopyable(new FrozenHeaders(spoofed)) as unknown as Request);
+    expect(res.status).toBe(500);
+    expect(seen).toEqual([]);
+  });
+});

@@ -25,8 +25,12 @@ function waitUntilOf(c: Context): ((p: Promise<unknown>) => void) | undefined {
   }
 }
 
-/** The request the handlers see: the same request, with the decision's headers. */
-function forward(raw: Request, headers: Headers): Request {
+/**
+ * The request the handlers see: the same request, with the decision's headers. Undefined when
+ * no such request can be made: the raw one is never handed over with headers the decision did
+ * not vouch for, since a client-sent `x-esper-*` header would pass for a decision.
+ */
+function forward(raw: Request, headers: Headers): Request | undefined {
   try {
     // Keeps everything the platform attached (`request.cf` on Workers).
     return new Request(raw, { headers });
@@ -37,9 +41,21 @@ function forward(raw: Request, headers: Headers): Request {
     const body = raw.bodyUsed ? null : raw.body;
     const init = { method: raw.method, headers, body, duplex: 'half', redirect: raw.redirect };
     return new Request(raw.url, init as RequestInit);
+  } catch {}
+  try {
+    // Neither copy could be built (e.g. a non-standard request object with a method undici
+    // refuses): the raw one goes on only if its own headers can be made exactly the decision's.
+    const own = raw.headers;
+    for (const name of [...own.keys()]) own.delete(name);
+    for (const [name, value] of headers) own.append(name, value);
+    const same =
+      [...own].every(([name, value]) => headers.get(name) === value) &&
+      [...headers.keys()].every((name) => own.has(name));
+    if (same) return raw;
   } catch {
-    return raw;
+    // Immutable headers (a platform's incoming request).
   }
+  return undefined;
 }
 
 /**
@@ -51,9 +67,11 @@ export function esper(options: HonoEsperOptions = {}): MiddlewareHandler<EsperEn
   const workers = onWorkers();
   const make = (env?: Record<string, unknown>) =>
     createEsper({
-      clientIp: { preset: defaultPreset(workers) },
       ...(env ? { env } : {}),
       ...options,
+      // Merged, not replaced: `{ trustedProxies }` alone must not drop the Workers preset
+      // (cf-connecting-ip), which would leave every request without a client IP.
+      clientIp: { ...options.clientIp, preset: options.clientIp?.preset ?? defaultPreset(workers) },
       sdk: { name: '@esper/hono', version: VERSION },
     });
   const perEnv = workers && !options.env;
@@ -90,7 +108,10 @@ export function esper(options: HonoEsperOptions = {}): MiddlewareHandler<EsperEn
     const blocked = await client.respond(decision, raw);
     if (blocked) return blocked;
     // The raw request's headers may be immutable; a copy carries the decision to the handlers.
-    c.req.raw = forward(raw, client.upstreamHeaders(raw.headers, decision));
+    const forwarded = forward(raw, client.upstreamHeaders(raw.headers, decision));
+    // Hono's onError answers 500 (and logs): the handlers never see the client's own headers.
+    if (!forwarded) throw new Error('esper: cannot pass the request on with the decision headers');
+    c.req.raw = forwarded;
     await next();
     const res = client.decorate(c.res, decision);
     if (res !== c.res) {

@@ -7,21 +7,45 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const KEY = { apiKey: 'hono_wk_key', secret: 'hono_wk_secret_0123456789' };
 
 // The middleware as bundled for workerd, reading its settings from the env bindings.
-const WORKER = `
+const worker = (options: string) => `
 import { Hono } from 'hono';
 import { esper } from './index.ts';
 const app = new Hono();
-app.use(esper({ onDecision: async () => { await new Promise((r) => setTimeout(r, 5)); } }));
+app.use(esper(${options}));
 app.get('*', (c) => c.json({ decision: c.get('esper').action, source: c.get('esper').source, ip: c.get('esper').clientIp }));
 export default app;
 `;
+const WORKER = worker(
+  '{ onDecision: async () => { await new Promise((r) => setTimeout(r, 5)); } }',
+);
+// A clientIp option that sets no preset must keep the Workers one (cf-connecting-ip).
+const PROXIED_WORKER = worker(`{ clientIp: { trustedProxies: ['10.0.0.0/8'] } }`);
+
+async function bundle(contents: string) {
+  const out = await build({
+    stdin: { contents, resolveDir: fileURLToPath(new URL('.', import.meta.url)), loader: 'ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    conditions: ['workerd', 'worker', 'browser'],
+    write: false,
+    logLevel: 'silent',
+  });
+  return out.outputFiles[0]!.text;
+}
 
 describe('esper() in workerd', () => {
   let runtime: MockRuntime;
   let script: string;
+  let proxiedScript: string;
   const instances: Miniflare[] = [];
-  const start = (bindings: Record<string, string>) => {
-    const mf = new Miniflare({ modules: true, script, compatibilityDate: '2025-07-01', bindings });
+  const start = (bindings: Record<string, string>, source = script) => {
+    const mf = new Miniflare({
+      modules: true,
+      script: source,
+      compatibilityDate: '2025-07-01',
+      bindings,
+    });
     instances.push(mf);
     return mf;
   };
@@ -31,20 +55,7 @@ describe('esper() in workerd', () => {
       keys: [KEY],
       answers: [{ match: { path: /^\/cached\// }, answer: { action: 'block', ttl_seconds: 60 } }],
     });
-    const out = await build({
-      stdin: {
-        contents: WORKER,
-        resolveDir: fileURLToPath(new URL('.', import.meta.url)),
-        loader: 'ts',
-      },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      conditions: ['workerd', 'worker', 'browser'],
-      write: false,
-      logLevel: 'silent',
-    });
-    script = out.outputFiles[0]!.text;
+    [script, proxiedScript] = await Promise.all([bundle(WORKER), bundle(PROXIED_WORKER)]);
   }, 60_000);
 
   afterAll(async () => {
@@ -81,6 +92,25 @@ describe('esper() in workerd', () => {
       version: '0.1.0',
       runtime: 'cloudflare-workers',
     });
+  });
+
+  it('a clientIp option without a preset (trustedProxies) still trusts cf-connecting-ip', async () => {
+    const mf = start(
+      {
+        ESPER_API_KEY: KEY.apiKey,
+        ESPER_API_SECRET: KEY.secret,
+        ESPER_API_BASE: runtime.url,
+        ESPER_TIMEOUT_MS: '2000',
+      },
+      proxiedScript,
+    );
+    const before = runtime.requests.length;
+    const res = await mf.dispatchFetch('https://app.example/proxied', {
+      headers: { 'cf-connecting-ip': '203.0.113.5', 'x-forwarded-for': '6.6.6.6' },
+    });
+    expect(await res.json()).toEqual({ decision: 'allow', source: 'remote', ip: '203.0.113.5' });
+    const sent = runtime.requests[before]!.body as { request: { client_ip?: string } };
+    expect(sent.request.client_ip).toBe('203.0.113.5');
   });
 
   it('keeps one client per env (the decision cache answers the second request)', async () => {

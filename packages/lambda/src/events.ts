@@ -112,8 +112,18 @@ export function toRequest(
       ? Buffer.from(event.body!, 'base64')
       : event.body!
     : undefined;
+  let request: Request;
+  try {
+    request = new Request(url, { method, headers, body });
+  } catch {
+    // undici refuses CONNECT, TRACE and TRACK; the runtime must still see (and may block) them,
+    // as packages/express does. Without the body: core never reads it, and Request refuses one
+    // on its default GET.
+    request = new Request(url, { headers });
+    Object.defineProperty(request, 'method', { value: method });
+  }
   return {
-    request: new Request(url, { method, headers, body }),
+    request,
     facts: {
       remoteAddress: sourceIp(event, kind, headers),
       requestId: event.requestContext?.requestId ?? awsRequestId,
@@ -149,4 +159,39 @@ export function withHeaders(event: HttpEvent, before: Headers, upstream: Headers
     next.headers = rewrite(event.headers, (v) => v);
   }
   return next;
+}
+
+const isEsper = (name: string) => name.toLowerCase().startsWith('x-esper-');
+
+/**
+ * The event with every client-sent `x-esper-*` header removed from each header map it has,
+ * for an event passed on without a decision: nothing in it may claim one was made. The
+ * caller's event object is not mutated.
+ */
+export function withoutEsperHeaders(event: HttpEvent): HttpEvent {
+  const strip = <T>(map: Values<T>): Values<T> => {
+    if (typeof map !== 'object' || map === null) return map;
+    const out: Record<string, T | undefined> = {};
+    for (const [k, v] of Object.entries(map)) if (!isEsper(k)) out[k] = v;
+    return out;
+  };
+  return {
+    ...event,
+    ...('headers' in event ? { headers: strip(event.headers) } : {}),
+    ...('multiValueHeaders' in event ? { multiValueHeaders: strip(event.multiValueHeaders) } : {}),
+  };
+}
+
+/**
+ * The path `failClosedRoutes` are matched against when no Request could be built from the
+ * event, resolved the way `toRequest` resolves it (dot segments and all).
+ */
+export function eventPathname(event: HttpEvent, kind: EventKind): string {
+  const raw = kind === 'apigw-v2' ? event.rawPath : event.path;
+  const path = typeof raw === 'string' && raw ? raw : '/';
+  try {
+    return new URL(`${path.startsWith('/') ? '' : '/'}${path}`, 'https://localhost').pathname;
+  } catch {
+    return path;
+  }
 }

@@ -1,5 +1,5 @@
 import { type MockRuntime, startMockRuntime } from '@esper/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HttpEvent } from './events.js';
 import { albEvent, fixture, lambdaContext } from './fixtures.test-helpers.js';
 import { type LambdaEsperOptions, withEsper } from './handler.js';
@@ -12,6 +12,7 @@ beforeAll(async () => {
   runtime = await startMockRuntime({
     keys: [KEY],
     answers: [
+      { match: { method: /^(?:TRACE|TRACK|CONNECT)$/ }, answer: { action: 'block' } },
       {
         match: { path: '/blocked' },
         answer: { action: 'block', response_headers: [['set-cookie', 'rt=1; Path=/']] },
@@ -191,4 +192,148 @@ describe('withEsper', () => {
       withEsper(echo().handler, { ...options, clientIp: { preset: 'aws-lb' as never } }),
     ).toThrow(/clientIp\.preset/);
   });
+});
+
+describe('an event that cannot be screened', () => {
+  const FORGED = {
+    'X-Esper-Decision': 'allow',
+    'x-esper-mode': 'live',
+    'x-esper-decision-id': 'f',
+  };
+  const esperKeys = (map: object | null | undefined) =>
+    Object.keys(map ?? {}).filter((k) => k.toLowerCase().startsWith('x-esper-'));
+
+  /** A wrapped handler whose screening throws (core, or anything after it). */
+  function throwing(opts: LambdaEsperOptions) {
+    const app = echo();
+    const wrapped = withEsper(app.handler, opts);
+    vi.spyOn(wrapped.esper, 'protect').mockRejectedValue(new Error('boom'));
+    return { ...app, wrapped };
+  }
+
+  function forged(kind: 'apigw-v1' | 'apigw-v2' | 'alb' | 'alb-multi', path = '/admin') {
+    if (kind === 'apigw-v1') {
+      const e = fixture('apigw-request');
+      e.path = path;
+      e.headers = { ...e.headers, ...FORGED };
+      e.multiValueHeaders = {
+        ...e.multiValueHeaders,
+        ...Object.fromEntries(Object.entries(FORGED).map(([k, v]) => [k, [v]])),
+      };
+      return e;
+    }
+    if (kind === 'apigw-v2') {
+      const e = fixture('apigw-v2-request-no-authorizer');
+      e.rawPath = path;
+      e.headers = { ...e.headers, ...FORGED };
+      return e;
+    }
+    const e = albEvent(kind === 'alb-multi');
+    e.path = path;
+    if (kind === 'alb') e.headers = { ...e.headers, ...FORGED };
+    else {
+      e.multiValueHeaders = {
+        ...e.multiValueHeaders,
+        ...Object.fromEntries(Object.entries(FORGED).map(([k, v]) => [k, [v]])),
+      };
+    }
+    return e;
+  }
+
+  it.each(['apigw-v1', 'apigw-v2', 'alb', 'alb-multi'] as const)(
+    '%s: fails open without the client’s x-esper-* headers, in every header map',
+    async (kind) => {
+      const { seen, wrapped } = throwing(options);
+      const e = forged(kind);
+      const before = JSON.stringify(e);
+      const result = await wrapped(e, lambdaContext());
+      expect(result).toMatchObject({ statusCode: 200, body: 'app' });
+      expect(esperKeys(seen[0]?.headers)).toEqual([]);
+      expect(esperKeys(seen[0]?.multiValueHeaders)).toEqual([]);
+      // Everything else in each map is kept, and the map's presence and shape with it.
+      const others = (map: object | null | undefined) =>
+        map && Object.keys(map).filter((k) => !esperKeys({ [k]: 1 }).length);
+      expect(others(seen[0]?.headers)).toEqual(others(e.headers));
+      expect(others(seen[0]?.multiValueHeaders)).toEqual(others(e.multiValueHeaders));
+      expect(JSON.stringify(e)).toBe(before); // the caller's event is not mutated
+    },
+  );
+
+  it.each([
+    ['apigw-v1', { multiValueHeaders: { 'content-type': ['application/json'] } }],
+    ['apigw-v2', { headers: { 'content-type': 'application/json' } }],
+    [
+      'alb',
+      { statusDescription: '403 Forbidden', headers: { 'content-type': 'application/json' } },
+    ],
+    [
+      'alb-multi',
+      {
+        statusDescription: '403 Forbidden',
+        multiValueHeaders: { 'content-type': ['application/json'] },
+      },
+    ],
+  ] as const)(
+    "failMode 'closed': a 403 in the %s event’s shape; the handler never runs",
+    async (kind, shape) => {
+      const { seen, wrapped } = throwing({ ...options, failMode: 'closed' });
+      const result = (await wrapped(forged(kind), lambdaContext())) as { body: string };
+      expect(seen).toHaveLength(0);
+      expect(result).toMatchObject({ statusCode: 403, ...shape });
+      expect(JSON.parse(result.body)).toEqual({ error: 'blocked', decision_id: null });
+    },
+  );
+
+  it('ESPER_FAIL_MODE=closed refuses too', async () => {
+    const { seen, wrapped } = throwing({ ...options, env: { ESPER_FAIL_MODE: 'closed' } });
+    expect(await wrapped(forged('apigw-v2'), lambdaContext())).toMatchObject({ statusCode: 403 });
+    expect(seen).toHaveLength(0);
+  });
+
+  it('failClosedRoutes: a malformed event on a listed route gets a 403, elsewhere it goes on, stripped', async () => {
+    const { seen, handler } = echo();
+    const wrapped = withEsper(handler, { ...options, failClosedRoutes: ['/admin/**'] });
+    // `cookies` that is not an array makes the Request impossible to build.
+    const malformed = (path: string) =>
+      Object.assign(forged('apigw-v2', path), { cookies: 'session=1' as never });
+    expect(await wrapped(malformed('/admin/users'), lambdaContext())).toMatchObject({
+      statusCode: 403,
+    });
+    expect(seen).toHaveLength(0);
+    expect(await wrapped(malformed('/public'), lambdaContext())).toMatchObject({
+      statusCode: 200,
+    });
+    expect(esperKeys(seen[0]?.headers)).toEqual([]);
+    expect(runtime.requests).toHaveLength(0);
+  });
+
+  it('monitor mode never refuses: the event goes on, stripped', async () => {
+    const { seen, wrapped } = throwing({ ...options, failMode: 'closed', mode: 'monitor' });
+    expect(await wrapped(forged('apigw-v1'), lambdaContext())).toMatchObject({ statusCode: 200 });
+    expect(esperKeys(seen[0]?.headers)).toEqual([]);
+    expect(esperKeys(seen[0]?.multiValueHeaders)).toEqual([]);
+  });
+});
+
+describe('methods undici refuses', () => {
+  it.each(['TRACE', 'TRACK', 'CONNECT'])(
+    '%s is decided (and blocked), not passed through',
+    async (method) => {
+      const { seen, handler } = echo();
+      const rest = fixture('apigw-request');
+      rest.httpMethod = method;
+      const v2 = fixture('apigw-v2-request-no-authorizer');
+      v2.requestContext!.http!.method = method;
+      for (const e of [rest, v2]) {
+        runtime.reset();
+        expect(await withEsper(handler, options)(e, lambdaContext())).toMatchObject({
+          statusCode: 403,
+        });
+        expect(
+          (runtime.requests.at(-1)?.body as { request?: { method: string } })?.request?.method,
+        ).toBe(method);
+      }
+      expect(seen).toHaveLength(0);
+    },
+  );
 });

@@ -1,8 +1,23 @@
-import { createEsper, type Esper, type EsperOptions, type Logger } from '@esper/core';
+import {
+  createEsper,
+  type Decision,
+  type Esper,
+  type EsperOptions,
+  type Logger,
+  resolveConfig,
+} from '@esper/core';
 import { createUndiciTransport } from '@esper/core/node';
 import * as undici from 'undici';
-import { detectKind, type HttpEvent, toRequest, withHeaders } from './events.js';
-import { addHeaders, toResult } from './results.js';
+import {
+  detectKind,
+  type EventKind,
+  eventPathname,
+  type HttpEvent,
+  toRequest,
+  withHeaders,
+  withoutEsperHeaders,
+} from './events.js';
+import { addHeaders, forbiddenResult, toResult } from './results.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
 /** `EsperOptions` minus what the adapter sets itself (`runtime`, `sdk`). */
@@ -14,9 +29,8 @@ export type LambdaEsperOptions = Omit<EsperOptions, 'runtime' | 'sdk'>;
 // request's decision budget on every cold start, stalling whatever request is in flight.
 const transport = createUndiciTransport({ load: async () => undici });
 
-/** Validates the options at module init, so a bad deployment fails at cold start. */
-export function createLambdaEsper(options: LambdaEsperOptions = {}): Esper {
-  return createEsper({
+function coreOptions(options: LambdaEsperOptions): EsperOptions {
+  return {
     transport,
     ...options,
     // With each event's own source address as `remoteAddress` (sourceIp, or the hop ALB
@@ -24,14 +38,54 @@ export function createLambdaEsper(options: LambdaEsperOptions = {}): Esper {
     clientIp: { preset: 'aws-apigateway', ...options.clientIp },
     runtime: 'aws-lambda',
     sdk: { name: SDK_NAME, version: SDK_VERSION },
-  });
+  };
+}
+
+/** Validates the options at module init, so a bad deployment fails at cold start. */
+export function createLambdaEsper(options: LambdaEsperOptions = {}): Esper {
+  return createEsper(coreOptions(options));
+}
+
+/**
+ * Whether a request that could not be decided must be refused: what core does when the
+ * runtime gives no decision (`failMode`, then `failClosedRoutes`; never in monitor mode).
+ */
+export type FailsClosed = (pathname: string, request: Request) => boolean;
+
+/** Reads the same options (and `ESPER_*` variables) core resolved, once, at init. */
+export function createFailsClosed(options: LambdaEsperOptions = {}): FailsClosed {
+  const config = resolveConfig(coreOptions(options));
+  return (pathname, request) =>
+    config.mode !== 'monitor' &&
+    (config.failMode === 'closed' || (config.failClosed?.(pathname, request) ?? false));
 }
 
 export type Gate =
   | { result: unknown }
   | { event: unknown; finish(result: unknown): unknown; pending: Promise<void> };
 
-const PASS = (event: unknown): Gate => ({ event, finish: (r) => r, pending: Promise.resolve() });
+const PASS = (event: unknown, pending: Promise<void> = Promise.resolve()): Gate => ({
+  event,
+  finish: (r) => r,
+  pending,
+});
+
+/** Whether the route of an event that could not be screened fails closed. */
+function refuses(
+  failsClosed: FailsClosed,
+  event: HttpEvent,
+  kind: EventKind,
+  request: Request | undefined,
+): boolean {
+  try {
+    if (request) return failsClosed(new URL(request.url).pathname, request);
+    const pathname = eventPathname(event, kind);
+    return failsClosed(pathname, new Request(`https://localhost${pathname}`));
+  } catch {
+    // A failClosedRoutes function that throws cannot say the route is open.
+    return true;
+  }
+}
 
 /**
  * Decides on one invocation. Either `result` (the enforced response, returned instead of
@@ -43,14 +97,18 @@ export async function screen(
   esper: Esper,
   event: unknown,
   context: unknown,
-  logger?: Logger,
+  logger: Logger | undefined,
+  failsClosed: FailsClosed,
 ): Promise<Gate> {
   const kind = detectKind(event);
   if (!kind) return PASS(event);
+  let request: Request | undefined;
+  let decision: Decision | undefined;
   try {
     const awsRequestId = (context as { awsRequestId?: string } | undefined)?.awsRequestId;
-    const { request, facts } = toRequest(event as HttpEvent, kind, awsRequestId);
-    const decision = await esper.protect(request, facts);
+    const converted = toRequest(event as HttpEvent, kind, awsRequestId);
+    request = converted.request;
+    decision = await esper.protect(request, converted.facts);
     const response = await esper.respond(decision, request);
     if (response) {
       const result = await toResult(response, kind, logger);
@@ -58,22 +116,45 @@ export async function screen(
       return { result };
     }
     const upstream = esper.upstreamHeaders(request.headers, decision);
+    const allowed = decision;
     return {
       event: withHeaders(event as HttpEvent, request.headers, upstream),
       finish(result) {
         try {
-          return addHeaders(result, decision.responseHeaders, kind, logger);
+          return addHeaders(result, allowed.responseHeaders, kind, logger);
         } catch (err) {
           logger?.warn({ err }, 'esper: could not add response headers to the result');
           return result;
         }
       },
-      pending: decision.pending,
+      pending: allowed.pending,
     };
   } catch (err) {
-    // An event this package cannot read must not take the function down: pass it through.
-    logger?.error({ err, kind }, 'esper: could not read the event; passing it through');
-    return PASS(event);
+    // An event this package cannot screen must not take the function down. It is refused
+    // where core would refuse an undecided request (failMode / failClosedRoutes), or where a
+    // decision to block was already made; anywhere else it goes on, but without the client's
+    // own x-esper-* headers, which would otherwise pass for a decision.
+    const pending = decision?.pending ?? Promise.resolve();
+    const closed =
+      decision?.enforced === true || refuses(failsClosed, event as HttpEvent, kind, request);
+    let stripped: unknown;
+    if (!closed) {
+      try {
+        stripped = withoutEsperHeaders(event as HttpEvent);
+      } catch {
+        // Header maps that cannot even be read are not forwarded.
+      }
+    }
+    if (stripped === undefined) {
+      logger?.error({ err, kind }, 'esper: could not screen the event; refusing it (403)');
+      await pending;
+      return { result: forbiddenResult(kind) };
+    }
+    logger?.error(
+      { err, kind },
+      'esper: could not screen the event; passing it through without x-esper-* headers',
+    );
+    return PASS(stripped, pending);
   }
 }
 
@@ -89,15 +170,18 @@ type HandlerReturn<R> = R | Promise<R> | void;
  * Wraps an async API Gateway (REST or HTTP API), Function URL or ALB handler. Blocked and
  * challenged requests get Esper's response in the event's result shape; allowed ones reach
  * `handler` with `x-esper-*` decision headers, and its result gets the runtime's headers.
- * Other events pass through untouched.
+ * An HTTP event that cannot be screened is refused (403) where the route fails closed, and
+ * otherwise reaches `handler` without any client-sent `x-esper-*` header. Other events pass
+ * through untouched.
  */
 export function withEsper<E, C, R>(
   handler: LambdaHandler<E, C, R>,
   options: LambdaEsperOptions = {},
 ): ((event: E, context: C) => Promise<R>) & { esper: Esper } {
   const esper = createLambdaEsper(options);
+  const failsClosed = createFailsClosed(options);
   const wrapped = async (event: E, context: C): Promise<R> => {
-    const gate = await screen(esper, event, context, options.logger);
+    const gate = await screen(esper, event, context, options.logger, failsClosed);
     if ('result' in gate) return gate.result as R;
     try {
       return gate.finish(await handler(gate.event as E, context, undefined as never)) as R;

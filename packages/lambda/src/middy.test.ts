@@ -19,14 +19,14 @@ beforeAll(async () => {
 });
 afterAll(() => runtime.close());
 
-function app() {
+function app(options: { failMode?: 'closed' } = {}) {
   const seen: HttpEvent[] = [];
   const after: string[] = [];
   const handler = middy(async (event: HttpEvent) => {
     seen.push(event);
     return { statusCode: 200, cookies: ['app=1'], body: 'app' };
   })
-    .use(esperMiddleware({ apiBase: runtime.url, ...KEY, env: {} }))
+    .use(esperMiddleware({ apiBase: runtime.url, ...KEY, env: {}, ...options }))
     // A later middleware: skipped by an early block, run before esper's `after` otherwise.
     .use({ after: async () => void after.push('later') });
   return { handler, seen, after };
@@ -50,6 +50,24 @@ describe('esperMiddleware', () => {
     e.path = '/blocked';
     const result = await handler(e, lambdaContext() as never);
     expect(result).toMatchObject({ statusCode: 403 });
+    expect(seen).toHaveLength(0);
+    expect(after).toHaveLength(0);
+  });
+
+  it('an event that cannot be screened goes on without the client’s x-esper-* headers', async () => {
+    const { handler, seen } = app();
+    const e = fixture('apigw-v2-request-no-authorizer');
+    e.headers = { ...e.headers, 'x-esper-decision': 'allow' };
+    e.cookies = 'not-an-array' as never;
+    expect(await handler(e, lambdaContext() as never)).toMatchObject({ statusCode: 200 });
+    expect(seen[0]?.headers?.['x-esper-decision']).toBeUndefined();
+  });
+
+  it("an event that cannot be screened, with failMode 'closed': 403, the handler never runs", async () => {
+    const { handler, seen, after } = app({ failMode: 'closed' });
+    const e = fixture('apigw-v2-request-no-authorizer');
+    e.cookies = 'not-an-array' as never;
+    expect(await handler(e, lambdaContext() as never)).toMatchObject({ statusCode: 403 });
     expect(seen).toHaveLength(0);
     expect(after).toHaveLength(0);
   });

@@ -1,5 +1,11 @@
 import type { Esper } from '@esper/core';
-import { createLambdaEsper, type Gate, type LambdaEsperOptions, screen } from './handler.js';
+import {
+  createFailsClosed,
+  createLambdaEsper,
+  type Gate,
+  type LambdaEsperOptions,
+  screen,
+} from './handler.js';
 
 /** The part of Middy's request object the middleware uses (`@middy/core` 4 and later). */
 export interface MiddyRequest {
@@ -23,12 +29,13 @@ export interface EsperMiddleware {
  */
 export function esperMiddleware(options: LambdaEsperOptions = {}): EsperMiddleware {
   const esper = createLambdaEsper(options);
+  const failsClosed = createFailsClosed(options);
   const gates = new WeakMap<MiddyRequest, Extract<Gate, { event: unknown }>>();
   return {
     name: 'esper',
     esper,
     async before(request) {
-      const gate = await screen(esper, request.event, request.context, options.logger);
+      const gate = await screen(esper, request.event, request.context, options.logger, failsClosed);
       if ('result' in gate) return gate.result;
       request.event = gate.event;
       gates.set(request, gate);

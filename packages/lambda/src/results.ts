@@ -121,3 +121,25 @@ export async function toResult(
   for (const cookie of response.headers.getSetCookie()) pairs.push(['set-cookie', cookie]);
   return addHeaders(base, pairs, kind, logger);
 }
+
+/**
+ * The 403 for an event that could not be screened on a route that fails closed: core's JSON
+ * block body (there is no decision to reference), in the event's result shape.
+ */
+export function forbiddenResult(kind: EventKind): unknown {
+  const base: HttpResult = {
+    statusCode: 403,
+    body: JSON.stringify({ error: 'blocked', decision_id: null }),
+    isBase64Encoded: false,
+  };
+  if (kind.startsWith('alb')) base.statusDescription = '403 Forbidden';
+  return addHeaders(
+    base,
+    [
+      ['content-type', 'application/json'],
+      ['cache-control', 'no-store'],
+      ['x-esper-decision', 'block'],
+    ],
+    kind,
+  );
+}
