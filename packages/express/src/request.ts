@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as legacyParse } from 'node:url';
+import { decisionRequest } from '@esper/core';
 import type { ExpressRequest } from './types.js';
 
 // A Host header is client-supplied: anything beyond host[:port] (a `/`, `?` or `@`) would let a
@@ -52,14 +53,7 @@ export function toWebRequest(req: ExpressRequest, scheme: string): Request | und
   if (target === undefined) return undefined;
   const url = `${scheme}://${host}${target}`;
   const method = req.method ?? 'GET';
-  try {
-    return new Request(url, { method, headers });
-  } catch {
-    // undici refuses CONNECT, TRACE and TRACK; the runtime must still see (and may block) them.
-    const request = new Request(url, { headers });
-    Object.defineProperty(request, 'method', { value: method.toUpperCase() });
-    return request;
-  }
+  return decisionRequest(url, { method, headers });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ProtectFacts } from '@esper/core';
+import { decisionRequest, type ProtectFacts } from '@esper/core';
 
 /**
  * `apigw-v1`: API Gateway REST (payload 1.0). `apigw-v2`: HTTP API (payload 2.0) and Function
@@ -112,16 +112,7 @@ export function toRequest(
       ? Buffer.from(event.body!, 'base64')
       : event.body!
     : undefined;
-  let request: Request;
-  try {
-    request = new Request(url, { method, headers, body });
-  } catch {
-    // undici refuses CONNECT, TRACE and TRACK; the runtime must still see (and may block) them,
-    // as packages/express does. Without the body: core never reads it, and Request refuses one
-    // on its default GET.
-    request = new Request(url, { headers });
-    Object.defineProperty(request, 'method', { value: method });
-  }
+  const request = decisionRequest(url, { method, headers, body });
   return {
     request,
     facts: {

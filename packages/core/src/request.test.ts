@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { decisionRequest } from './request.js';
+
+describe('decisionRequest', () => {
+  it('keeps the methods fetch refuses, without a body', () => {
+    for (const method of ['TRACE', 'track', 'CONNECT']) {
+      const r = decisionRequest('https://a.example/x', {
+        method,
+        headers: new Headers({ a: '1' }),
+        body: 'b',
+      });
+      expect(r.method).toBe(method.toUpperCase());
+      expect(r.headers.get('a')).toBe('1');
+      expect(r.body).toBeNull();
+    }
+  });
+
+  it('builds an ordinary request as is, body included', async () => {
+    const r = decisionRequest('https://a.example/x', {
+      method: 'POST',
+      headers: new Headers(),
+      body: 'hello',
+    });
+    expect(r.method).toBe('POST');
+    expect(await r.text()).toBe('hello');
+  });
+
+  it('still throws for other invalid input', () => {
+    expect(() =>
+      decisionRequest('https://a.example/x', { method: 'GET', headers: new Headers(), body: 'x' }),
+    ).toThrow();
+  });
+});

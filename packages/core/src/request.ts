@@ -1,0 +1,20 @@
+/**
+ * A Web `Request` for a decision, built by adapters whose platform does not hand them one
+ * (Node's IncomingMessage, Lambda events). `fetch` implementations refuse the methods CONNECT,
+ * TRACE and TRACK; such a request still reaches the runtime (which may block it) with its
+ * method kept and without a body, rather than slipping past the check.
+ */
+export function decisionRequest(
+  url: string,
+  init: { method: string; headers: Headers; body?: string | Uint8Array<ArrayBuffer> },
+): Request {
+  const method = init.method.toUpperCase();
+  try {
+    return new Request(url, init);
+  } catch (err) {
+    if (method !== 'CONNECT' && method !== 'TRACE' && method !== 'TRACK') throw err;
+    const request = new Request(url, { headers: init.headers });
+    Object.defineProperty(request, 'method', { value: method });
+    return request;
+  }
+}
