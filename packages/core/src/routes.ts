@@ -58,9 +58,9 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
  */
 export function normalizePath(pathname: string): string {
   if (!pathname.includes('%')) return pathname;
-  return pathname.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+  return pathname.replace(/%([0-9A-Fa-f]{2})/g, (match, hex: string) => {
     const ch = String.fromCharCode(Number.parseInt(hex, 16));
-    return UNRESERVED.test(ch) ? ch : escape.toUpperCase();
+    return UNRESERVED.test(ch) ? ch : match.toUpperCase();
   });
 }
 
