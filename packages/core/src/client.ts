@@ -57,6 +57,12 @@ export interface Esper {
   decorate(response: Response, decision: Decision): Response;
   /** Request headers for the application: the client's `x-esper-*` removed, the decision's added. */
   upstreamHeaders(headers: Headers, decision: Decision): Headers;
+  /**
+   * Whether a request on this path is blocked when no decision can be made: `failMode`, then
+   * `failClosedRoutes` (a predicate that throws counts as closed); never in monitor mode. For
+   * adapters that fail before `protect()` can run, so they treat the request as it would.
+   */
+  failsClosed(pathname: string, request?: Request): boolean;
   /** Number of decisions held in the cache. */
   readonly cacheSize: number;
   close(): Promise<void>;
@@ -184,13 +190,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
     outcome: Extract<Outcome, { failure: unknown }>,
     clientIp: string | undefined,
   ): Omit<Decision, 'enforced' | 'pending' | 'mode' | 'latencyMs'> {
-    let closed = config.failMode === 'closed';
-    try {
-      closed ||= config.failClosed?.(pathname, request) ?? false;
-    } catch {
-      // A route predicate that throws cannot say the route is safe to leave open.
-      closed = true;
-    }
+    const closed = routeFailsClosed(pathname, request);
     const action: DecisionAction = closed ? 'block' : 'allow';
     const level = outcome.status === 400 || outcome.status === 401 ? 'error' : 'warn';
     logger[level](
@@ -208,6 +208,16 @@ export function createEsper(options: EsperOptions = {}): Esper {
       upstreamHeaders: [],
       clientIp,
     };
+  }
+
+  function routeFailsClosed(pathname: string, request: Request): boolean {
+    if (config.failMode === 'closed') return true;
+    try {
+      return config.failClosed?.(normalizePath(pathname), request) ?? false;
+    } catch {
+      // A route predicate that throws cannot say the route is safe to leave open.
+      return true;
+    }
   }
 
   async function ask(body: string, signal: AbortSignal, dueAt: number): Promise<Outcome> {
@@ -444,6 +454,19 @@ export function createEsper(options: EsperOptions = {}): Esper {
     },
     decorate: decorateResponse,
     upstreamHeaders,
+    failsClosed(pathname, request) {
+      if (config.mode === 'monitor') return false;
+      let subject = request;
+      if (!subject) {
+        try {
+          subject = new Request(`https://localhost/${pathname.replace(/^\/+/, '')}`);
+        } catch {
+          // Without a request to test the route predicates on, any closed route means closed.
+          return config.failMode === 'closed' || config.failClosed !== undefined;
+        }
+      }
+      return routeFailsClosed(pathname, subject);
+    },
     get cacheSize() {
       return cache?.size ?? 0;
     },

@@ -160,3 +160,52 @@ describe.each(['express4', 'express5'] as const)('%s middleware', (name) => {
     }
   });
 });
+
+describe('a request that cannot even be built', () => {
+  // A request object whose headers cannot be read: nothing can be decided, as when the
+  // adapter itself fails before protect(). It must be treated as a fallback would.
+  function undecidable(path: string) {
+    const headers: Record<string, string> = { 'x-esper-decision': 'allow' };
+    let reads = 0;
+    const req = {
+      method: 'GET',
+      url: path,
+      originalUrl: path,
+      rawHeaders: ['x-esper-decision', 'allow'],
+      socket: {},
+      get headers() {
+        // The first read (building the Web request) fails; later ones (stripping) work.
+        if (reads++ === 0) throw new Error('unreadable headers');
+        return headers;
+      },
+    };
+    const res = {
+      headersSent: false,
+      status: 0,
+      writeHead(s: number) {
+        this.status = s;
+        return this;
+      },
+      end() {
+        return this;
+      },
+      destroy() {},
+    };
+    return { req, res, headers };
+  }
+  const run = (mw: ReturnType<typeof esper>, path: string) =>
+    new Promise<{ next: boolean; status: number; headers: Record<string, string> }>((resolve) => {
+      const { req, res, headers } = undecidable(path);
+      mw(req as never, res as never, () => resolve({ next: true, status: res.status, headers }));
+      setTimeout(() => resolve({ next: false, status: res.status, headers }), 200);
+    });
+
+  it('fails closed on a fail-closed route, and open elsewhere without the client x-esper-*', async () => {
+    const mw = esper({ apiKey: 'k', secret: 's', env: {}, failClosedRoutes: ['/checkout/**'] });
+    expect(await run(mw, '/checkout/pay')).toMatchObject({ next: false, status: 403 });
+    const open = await run(mw, '/browse');
+    expect(open.next).toBe(true);
+    expect(open.headers['x-esper-decision']).toBeUndefined();
+    await mw.close();
+  });
+});

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createEsper, type Esper, EsperConfigError, type EsperOptions } from '@esper/core';
 import { createUndiciTransport } from '@esper/core/node';
 import { schemeOf, trustsProxy } from './client-ip.js';
-import { forwardUpstream, toWebRequest } from './request.js';
+import { forwardUpstream, routedTarget, toWebRequest } from './request.js';
 import { appendResponseHeaders, sendResponse } from './response.js';
 import type { ExpressRequest } from './types.js';
 
@@ -78,7 +78,14 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
       return true;
     } catch (err) {
       logger?.error({ err }, 'esper: middleware failed');
-      if (!req.esper?.enforced) return !res.headersSent;
+      // Undecided (the request could not even be built): treat it as a fallback would.
+      const target = routedTarget(req.originalUrl ?? req.url ?? '/') ?? '/';
+      const blocked = req.esper ? req.esper.enforced : client.failsClosed(target.split('?')[0]!);
+      if (!blocked) {
+        // Whatever happened, the app never sees a client's own x-esper-* headers.
+        if (!req.esper) forwardUpstream(req, new Headers());
+        return !res.headersSent;
+      }
       // An enforced decision stays enforced even when its response cannot be written.
       if (res.headersSent) res.destroy();
       else res.writeHead(403).end();

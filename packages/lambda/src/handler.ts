@@ -4,7 +4,6 @@ import {
   type Esper,
   type EsperOptions,
   type Logger,
-  resolveConfig,
 } from '@esper/core';
 import { createUndiciTransport } from '@esper/core/node';
 import * as undici from 'undici';
@@ -46,20 +45,6 @@ export function createLambdaEsper(options: LambdaEsperOptions = {}): Esper {
   return createEsper(coreOptions(options));
 }
 
-/**
- * Whether a request that could not be decided must be refused: what core does when the
- * runtime gives no decision (`failMode`, then `failClosedRoutes`; never in monitor mode).
- */
-export type FailsClosed = (pathname: string, request: Request) => boolean;
-
-/** Reads the same options (and `ESPER_*` variables) core resolved, once, at init. */
-export function createFailsClosed(options: LambdaEsperOptions = {}): FailsClosed {
-  const config = resolveConfig(coreOptions(options));
-  return (pathname, request) =>
-    config.mode !== 'monitor' &&
-    (config.failMode === 'closed' || (config.failClosed?.(pathname, request) ?? false));
-}
-
 export type Gate =
   | { result: unknown }
   | { event: unknown; finish(result: unknown): unknown; pending: Promise<void> };
@@ -72,15 +57,14 @@ const PASS = (event: unknown, pending: Promise<void> = Promise.resolve()): Gate 
 
 /** Whether the route of an event that could not be screened fails closed. */
 function refuses(
-  failsClosed: FailsClosed,
+  esper: Esper,
   event: HttpEvent,
   kind: EventKind,
   request: Request | undefined,
 ): boolean {
   try {
-    if (request) return failsClosed(new URL(request.url).pathname, request);
-    const pathname = eventPathname(event, kind);
-    return failsClosed(pathname, new Request(`https://localhost${pathname}`));
+    if (request) return esper.failsClosed(new URL(request.url).pathname, request);
+    return esper.failsClosed(eventPathname(event, kind));
   } catch {
     // A failClosedRoutes function that throws cannot say the route is open.
     return true;
@@ -98,7 +82,6 @@ export async function screen(
   event: unknown,
   context: unknown,
   logger: Logger | undefined,
-  failsClosed: FailsClosed,
 ): Promise<Gate> {
   const kind = detectKind(event);
   if (!kind) return PASS(event);
@@ -135,8 +118,7 @@ export async function screen(
     // decision to block was already made; anywhere else it goes on, but without the client's
     // own x-esper-* headers, which would otherwise pass for a decision.
     const pending = decision?.pending ?? Promise.resolve();
-    const closed =
-      decision?.enforced === true || refuses(failsClosed, event as HttpEvent, kind, request);
+    const closed = decision?.enforced === true || refuses(esper, event as HttpEvent, kind, request);
     let stripped: unknown;
     if (!closed) {
       try {
@@ -179,9 +161,8 @@ export function withEsper<E, C, R>(
   options: LambdaEsperOptions = {},
 ): ((event: E, context: C) => Promise<R>) & { esper: Esper } {
   const esper = createLambdaEsper(options);
-  const failsClosed = createFailsClosed(options);
   const wrapped = async (event: E, context: C): Promise<R> => {
-    const gate = await screen(esper, event, context, options.logger, failsClosed);
+    const gate = await screen(esper, event, context, options.logger);
     if ('result' in gate) return gate.result as R;
     try {
       return gate.finish(await handler(gate.event as E, context, undefined as never)) as R;

@@ -1,11 +1,5 @@
 import type { Esper } from '@esper/core';
-import {
-  createFailsClosed,
-  createLambdaEsper,
-  type Gate,
-  type LambdaEsperOptions,
-  screen,
-} from './handler.js';
+import { createLambdaEsper, type Gate, type LambdaEsperOptions, screen } from './handler.js';
 
 /** The part of Middy's request object the middleware uses (`@middy/core` 4 and later). */
 export interface MiddyRequest {
@@ -29,13 +23,12 @@ export interface EsperMiddleware {
  */
 export function esperMiddleware(options: LambdaEsperOptions = {}): EsperMiddleware {
   const esper = createLambdaEsper(options);
-  const failsClosed = createFailsClosed(options);
   const gates = new WeakMap<MiddyRequest, Extract<Gate, { event: unknown }>>();
   return {
     name: 'esper',
     esper,
     async before(request) {
-      const gate = await screen(esper, request.event, request.context, options.logger, failsClosed);
+      const gate = await screen(esper, request.event, request.context, options.logger);
       if ('result' in gate) return gate.result;
       request.event = gate.event;
       gates.set(request, gate);
