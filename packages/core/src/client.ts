@@ -117,7 +117,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
   const config: ResolvedConfig = resolveConfig(options);
   const logger = safeLogger(options.logger ?? silentLogger);
   const now = options.now ?? Date.now;
-  const clock = options.now ?? (globalThis.performance ? () => performance.now() : Date.now);
+  const clock = options.now ?? realClock;
   const cryptoImpl = options.crypto ?? globalThis.crypto;
   if (!cryptoImpl?.subtle)
     throw new EsperConfigError(
@@ -157,7 +157,9 @@ export function createEsper(options: EsperOptions = {}): Esper {
 
   function finish(
     request: Request,
-    partial: Omit<Decision, 'enforced' | 'pending' | 'mode'> & { mode?: Decision['mode'] },
+    partial: Omit<Decision, 'enforced' | 'pending' | 'mode' | 'latencyMs'> & {
+      mode?: Decision['mode'];
+    },
     facts?: ProtectFacts,
     started = 0,
   ): Decision {
@@ -286,7 +288,6 @@ export function createEsper(options: EsperOptions = {}): Esper {
           ttlSeconds: 0,
           responseHeaders: [],
           upstreamHeaders: [],
-          latencyMs: 0,
         },
         facts,
         started,
@@ -327,7 +328,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
         { failure: 'rate_limited', message: 'backing off after 429' },
         clientIp,
       );
-      return finish(request, { ...fb, latencyMs: 0 }, facts, started);
+      return finish(request, fb, facts, started);
     }
 
     const controller = new AbortController();
@@ -369,17 +370,12 @@ export function createEsper(options: EsperOptions = {}): Esper {
     clearTimeout(timer);
 
     if ('failure' in outcome) {
-      return finish(
-        request,
-        { ...fallback(request, pathname, outcome, clientIp), latencyMs: 0 },
-        facts,
-        started,
-      );
+      return finish(request, fallback(request, pathname, outcome, clientIp), facts, started);
     }
     const { answer } = outcome;
     const decision = finish(
       request,
-      { ...answer, source: 'remote', reason: 'runtime', clientIp, latencyMs: 0 },
+      { ...answer, source: 'remote', reason: 'runtime', clientIp },
       facts,
       started,
     );
@@ -396,17 +392,19 @@ export function createEsper(options: EsperOptions = {}): Esper {
       const cacheable =
         answer.ttlSeconds > 0 &&
         (answer.action !== 'allow' || (config.cache !== false && config.cache.cacheAllow));
-      // A fresh answer replaces whatever was cached for this client, even by nothing.
-      // A cookie the runtime set was meant for the client that asked; a cached copy served
-      // to the same IP and user agent later does not repeat it.
-      const responseHeaders = decision.responseHeaders.filter(([name]) => name !== 'set-cookie');
-      if (cacheable)
+      if (cacheable) {
+        // A cookie the runtime set was meant for the client that asked; a cached copy served
+        // to the same IP and user agent later does not repeat it.
+        const responseHeaders = decision.responseHeaders.filter(([name]) => name !== 'set-cookie');
         cache!.set(
           cacheKey,
           { ...decision, responseHeaders, pending: DONE },
           answer.ttlSeconds * 1000,
         );
-      else cache!.delete(cacheKey);
+      } else {
+        // A fresh answer replaces whatever was cached for this client, even by nothing.
+        cache!.delete(cacheKey);
+      }
     }
     return decision;
   }
@@ -428,7 +426,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
           { failure: 'internal', message: err instanceof Error ? err.message : String(err) },
           undefined,
         );
-        return finish(request, { ...fb, latencyMs: 0 }, facts, started);
+        return finish(request, fb, facts, started);
       }
     },
     async respond(decision, request) {
