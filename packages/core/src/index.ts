@@ -25,7 +25,7 @@ export { parseRuntimeAnswer } from './decision.js';
 export { EsperConfigError, ResponseTooLargeError } from './errors.js';
 export { cidrContains, normalizeIp, parseCidr, parseIp } from './ip.js';
 export type { Logger } from './logger.js';
-export { decisionRequest } from './request.js';
+export { decisionRequest, safeHost } from './request.js';
 export {
   blockResponse,
   challengeResponse,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decisionRequest } from './request.js';
+import { decisionRequest, safeHost } from './request.js';
 
 describe('decisionRequest', () => {
   it('keeps the methods fetch refuses, without a body', () => {
@@ -29,5 +29,17 @@ describe('decisionRequest', () => {
     expect(() =>
       decisionRequest('https://a.example/x', { method: 'GET', headers: new Headers(), body: 'x' }),
     ).toThrow();
+  });
+});
+
+describe('safeHost', () => {
+  it.each(['app.example.com', 'app.example.com:8443', 'localhost', '[::1]:3000', 'internal_host'])(
+    'keeps %s',
+    (h) => {
+      expect(safeHost(h)).toBe(h);
+    },
+  );
+  it.each(['evil/x.css?', 'a@b', 'a?b', 'a#b', 'a\\b', '', null, undefined])('refuses %j', (h) => {
+    expect(safeHost(h)).toBeUndefined();
   });
 });

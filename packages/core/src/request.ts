@@ -1,3 +1,15 @@
+// A hostname or a bracketed IPv6 address, with an optional port: nothing that could end the
+// authority (`/`, `?`, `#`, `@`, `\`) and so move the path core matches routes against.
+const HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The host to build a decision URL from, or undefined when a client-supplied value (`Host`,
+ * `evil/x.css?`) could change which path is checked.
+ */
+export function safeHost(host: string | null | undefined): string | undefined {
+  return host && HOST.test(host) ? host : undefined;
+}
+
 /**
  * A Web `Request` for a decision, built by adapters whose platform does not hand them one
  * (Node's IncomingMessage, Lambda events). `fetch` implementations refuse the methods CONNECT,

@@ -1,12 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as legacyParse } from 'node:url';
-import { decisionRequest } from '@esper/core';
+import { decisionRequest, safeHost } from '@esper/core';
 import type { ExpressRequest } from './types.js';
 
 // A Host header is client-supplied: anything beyond host[:port] (a `/`, `?` or `@`) would let a
 // client move the path core matches exclusions and fail-closed routes against.
-const HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
-
 /**
  * The path and query Express routes `target` to, or undefined when it has none.
  *
@@ -47,7 +45,7 @@ export function toWebRequest(req: ExpressRequest, scheme: string): Request | und
       // A header undici refuses (e.g. an HTTP/2 pseudo-header) is left out, not fatal.
     }
   }
-  const host = req.headers.host && HOST.test(req.headers.host) ? req.headers.host : 'localhost';
+  const host = safeHost(req.headers.host) ?? 'localhost';
   // originalUrl: under app.use('/mount', …) req.url has lost the mount path.
   const target = routedTarget(req.originalUrl ?? req.url ?? '/');
   if (target === undefined) return undefined;

@@ -1,4 +1,4 @@
-import { decisionRequest, type ProtectFacts } from '@esper/core';
+import { decisionRequest, type ProtectFacts, safeHost } from '@esper/core';
 
 /**
  * `apigw-v1`: API Gateway REST (payload 1.0). `apigw-v2`: HTTP API (payload 2.0) and Function
@@ -40,8 +40,6 @@ export function detectKind(event: unknown): EventKind | undefined {
   if (e.version === '2.0' && e.requestContext.http) return 'apigw-v2';
   if (typeof e.httpMethod === 'string') return 'apigw-v1';
 }
-
-const HOST = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
 function queryString(event: HttpEvent, kind: EventKind): string {
   if (kind === 'apigw-v2') return event.rawQueryString ?? '';
@@ -97,9 +95,7 @@ export function toRequest(
   const method = (
     (kind === 'apigw-v2' ? event.requestContext?.http?.method : event.httpMethod) ?? 'GET'
   ).toUpperCase();
-  const host = [headers.get('host'), event.requestContext?.domainName].find(
-    (h) => h && HOST.test(h),
-  );
+  const host = safeHost(headers.get('host')) ?? safeHost(event.requestContext?.domainName);
   // ALB may listen on plain HTTP and says so in x-forwarded-proto (which it overwrites).
   const scheme =
     kind.startsWith('alb') && headers.get('x-forwarded-proto') === 'http' ? 'http' : 'https';
