@@ -40,14 +40,7 @@ export function platformFacts(request: Request, context: unknown): ProtectFacts 
   if (requestId) facts.requestId = requestId;
   const ctx = context as Partial<MiddlewareContext> | undefined;
   // NextFetchEvent.waitUntil reads `this`, so it is called as a method, never detached.
-  if (typeof ctx?.waitUntil === 'function') {
-    facts.waitUntil = (p) => {
-      try {
-        ctx.waitUntil!(p);
-      } catch {
-        // Too late to keep work alive (e.g. after the response): it still runs, unwatched.
-      }
-    };
-  }
+  // (Core catches a waitUntil that throws, e.g. after the response: the work still runs.)
+  if (typeof ctx?.waitUntil === 'function') facts.waitUntil = (p) => ctx.waitUntil!(p);
   return facts;
 }
