@@ -70,11 +70,20 @@ function seen(runtime: MockRuntime, id: string) {
   );
 }
 
-/** Defines the whole conformance suite for one target. Test names read `<target> › <scenario>`. */
 /** Marks a scenario run as an expected failure; run.mjs shows it as `limit`. */
 export const LIMIT_SUFFIX = ' [platform limit]';
 
-export function runConformance(target: Target) {
+/** The live instance and its runtime, for checks only one platform has (see `runConformance`). */
+export interface ConformanceContext {
+  runtime(): ConformanceRuntime;
+  live(): TargetInstance;
+}
+
+/**
+ * Defines the shared scenarios for one target (test names read `<target> › <scenario>`); `extra` adds checks of that platform's own,
+ * run against the same instances (under a nested "platform" describe, outside the matrix).
+ */
+export function runConformance(target: Target, extra?: (ctx: ConformanceContext) => void) {
   const it = (title: string, fn: () => Promise<void>) =>
     target.limitations?.[title]
       ? vitestIt.fails(`${title}${LIMIT_SUFFIX}`, fn)
@@ -291,5 +300,7 @@ export function runConformance(target: Target) {
       expect(wire).toContain('session');
       expect(wire).toContain('authorization');
     });
+
+    if (extra) describe('platform', () => extra({ runtime: () => runtime, live: () => live }));
   });
 }
