@@ -8,14 +8,6 @@ import type { ExpressRequest } from './types.js';
 
 export const VERSION = '0.1.0';
 
-// Importing undici takes 100–400 ms, more than a decision's whole budget. Started by esper() at
-// start-up, not by the first request (whose decision it would time out) nor by importing us.
-function undiciTransport() {
-  const undici = import('undici');
-  undici.catch(() => {});
-  return createUndiciTransport({ load: () => undici });
-}
-
 /** `@esper/core`'s options; `runtime` and `sdk` are set by this package. */
 export type EsperExpressOptions = Omit<EsperOptions, 'runtime' | 'sdk'>;
 
@@ -37,16 +29,17 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
   }
   const env = options.env ?? process.env;
   const preset = options.clientIp?.preset ?? (env.DYNO ? 'heroku' : 'direct');
-  const configured: EsperOptions = {
+  const logger = options.logger;
+  const client = createEsper({
     ...options,
     clientIp: { ...options.clientIp, preset },
     runtime: env.DYNO ? 'heroku' : 'node',
     sdk: { name: '@esper/express', version: VERSION },
-  };
-  const logger = options.logger;
-  const client = createEsper({
-    ...configured,
-    transport: options.transport ?? (options.fetch ? undefined : undiciTransport()),
+    // Importing undici takes 100–400 ms, more than a decision's budget: createEsper() starts
+    // loading it in the background (the transport's warm-up), never on import or per request.
+    transport:
+      options.transport ??
+      (options.fetch ? undefined : createUndiciTransport({ load: () => import('undici') })),
   });
 
   /** Resolves to true when the request should go on to the app. */
