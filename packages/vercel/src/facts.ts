@@ -1,10 +1,10 @@
 import type { Geo, ProtectFacts } from '@esper/core';
-import {
-  CITY_HEADER_NAME,
-  COUNTRY_HEADER_NAME,
-  REGION_HEADER_NAME,
-  REQUEST_ID_HEADER_NAME,
-} from '@vercel/edge';
+
+// Written by Vercel's proxy (the names `@vercel/edge` exports, kept here to not ship that package).
+const COUNTRY_HEADER_NAME = 'x-vercel-ip-country';
+const REGION_HEADER_NAME = 'x-vercel-ip-country-region';
+const CITY_HEADER_NAME = 'x-vercel-ip-city';
+const REQUEST_ID_HEADER_NAME = 'x-vercel-id';
 
 /** What Next (`NextFetchEvent`) and Vercel Routing Middleware (`RequestContext`) pass second. */
 export interface MiddlewareContext {

@@ -1,7 +1,12 @@
 import { next, rewrite } from '@vercel/edge';
 import { NextResponse } from 'next/server';
 import { describe, expect, it } from 'vitest';
-import { continuesToApp, overriddenHeaders, setRequestHeaders } from './request-headers.js';
+import {
+  continueResponse,
+  continuesToApp,
+  overriddenHeaders,
+  setRequestHeaders,
+} from './request-headers.js';
 
 const headers = () => new Headers({ 'x-user': 'u1', accept: 'text/html' });
 const entries = (h: Headers | undefined) => (h ? [...h.entries()].sort() : undefined);
@@ -16,6 +21,16 @@ describe('request header overrides', () => {
     ],
   ])('reads what %s writes', (_, make) => {
     expect(entries(overriddenHeaders(make()))).toEqual(entries(headers()));
+  });
+
+  it('continues to the app with the same headers as next() from @vercel/edge and Next', () => {
+    const mine = continueResponse();
+    for (const theirs of [next(), NextResponse.next()]) {
+      expect(entries(mine.headers)).toEqual(entries(theirs.headers));
+      expect(mine.status).toBe(theirs.status);
+    }
+    expect(continuesToApp(mine)).toBe(true);
+    expect(mine.body).toBeNull();
   });
 
   it('reads nothing when the middleware did not override', () => {

@@ -8,6 +8,11 @@
 const OVERRIDE = 'x-middleware-override-headers';
 const PREFIX = 'x-middleware-request-';
 
+/** "Go on to the application": what `next()` from `@vercel/edge` and `NextResponse.next()` return. */
+export function continueResponse(): Response {
+  return new Response(null, { headers: { 'x-middleware-next': '1' } });
+}
+
 /** True when the application runs after this response (continue or rewrite). */
 export function continuesToApp(response: Response): boolean {
   return response.headers.has('x-middleware-next') || response.headers.has('x-middleware-rewrite');

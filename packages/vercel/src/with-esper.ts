@@ -1,7 +1,11 @@
 import { createEsper, type Decision, type EsperOptions } from '@esper/core';
-import { next } from '@vercel/edge';
 import { type MiddlewareContext, platformFacts } from './facts.js';
-import { continuesToApp, overriddenHeaders, setRequestHeaders } from './request-headers.js';
+import {
+  continueResponse,
+  continuesToApp,
+  overriddenHeaders,
+  setRequestHeaders,
+} from './request-headers.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
 /** Core options (see `@esper/core`); `runtime` and `sdk` are set by this package. */
@@ -49,7 +53,7 @@ export function withEsper(
     const decision = await esper.protect(request, platformFacts(request, context));
     const denied = await esper.respond(decision, request);
     if (denied) return denied;
-    const response = (await middleware?.(request, context, decision)) ?? next();
+    const response = (await middleware?.(request, context, decision)) ?? continueResponse();
     if (!continuesToApp(response)) return esper.decorate(response, decision);
     // The user's middleware may have set request headers of its own; the decision goes on top.
     const base = overriddenHeaders(response) ?? request.headers;
