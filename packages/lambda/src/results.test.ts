@@ -125,6 +125,16 @@ describe('toResult (enforced decisions: the Response in the event kind’s shape
     });
   });
 
+  it("ALB's status description: the response's own phrase, the usual one, or the code alone", async () => {
+    const alb = async (init: ResponseInit) =>
+      ((await toResult(new Response(null, init), 'alb')) as { statusDescription: string })
+        .statusDescription;
+    expect(await alb({ status: 418, statusText: 'Go Away' })).toBe('418 Go Away');
+    expect(await alb({ status: 429 })).toBe('429 Too Many Requests');
+    expect(await alb({ status: 302 })).toBe('302 Found');
+    expect(await alb({ status: 451 })).toBe('451');
+  });
+
   it('a challenge redirect keeps its Location and empty body', async () => {
     const res = new Response(null, {
       status: 302,

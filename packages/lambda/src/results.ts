@@ -1,6 +1,24 @@
-import { STATUS_CODES } from 'node:http';
 import type { HeaderPair, Logger } from '@esper/core';
 import type { EventKind } from './events.js';
+
+// ALB wants a reason phrase. The statuses Esper and typical custom block/challenge pages send;
+// `node:http`'s full table is not imported for them (loading http costs ~5 ms of cold start).
+const REASONS: Record<number, string> = {
+  200: 'OK',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
 
 /** The fields of the API Gateway, Function URL and ALB result shapes this package writes. */
 export interface HttpResult {
@@ -112,7 +130,8 @@ export async function toResult(
     isBase64Encoded: !text,
   };
   if (kind.startsWith('alb')) {
-    base.statusDescription = `${response.status} ${STATUS_CODES[response.status] ?? ''}`.trim();
+    base.statusDescription =
+      `${response.status} ${response.statusText || REASONS[response.status] || ''}`.trim();
   }
   const pairs: HeaderPair[] = [];
   response.headers.forEach((value, name) => {
