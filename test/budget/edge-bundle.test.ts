@@ -7,17 +7,20 @@
  * The issue's target is 4,096 B gzip per adapter. It is not reached without removing
  * behaviour (BENCHMARKS.md has the per-file profile and what would move it), so the ceilings
  * below are the measured sizes plus about 2%: any growth past them fails, and each ceiling is
- * lowered whenever the code shrinks. (Raised once, knowingly, for the security-review fixes in
- * core: fitting the body to 32 KiB in bytes and the rest cost about 500 B gzip.)
+ * lowered whenever the code shrinks. Raised knowingly twice: for the security-review fixes in
+ * core (fitting the body to 32 KiB in bytes and the rest cost about 500 B gzip), and by about
+ * 180 B for decisions on time under a burst of timeouts (the in-flight cap, the abort queue),
+ * after IPv6 parsing moved to the URL parser (-220 B). @esper/vercel's ceiling went down by
+ * 1,000 B when it stopped shipping @vercel/edge.
  */
 import { describe, expect, it } from 'vitest';
 import { packageBundle } from '../../bench/bundle.mjs';
 
 const TARGET_GZIP = 4096;
 const CEILING_GZIP: Record<string, number> = {
-  cloudflare: 10_480,
-  hono: 10_680,
-  vercel: 11_520,
+  cloudflare: 10_680,
+  hono: 10_870,
+  vercel: 10_520,
 };
 
 describe('edge bundle budget', () => {

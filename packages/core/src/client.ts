@@ -26,7 +26,7 @@ import {
   upstreamHeaders,
 } from './respond.js';
 import { isStaticAsset, normalizePath } from './routes.js';
-import { createSigner, HEADER_SDK, type Signer } from './signing.js';
+import { createSigner, HEADER_SDK, type Signer, type SignerFactory } from './signing.js';
 import { createFetchTransport } from './transport.js';
 import { keepStart } from './truncate.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
@@ -72,7 +72,24 @@ type Outcome =
   | { answer: RuntimeAnswer }
   | { failure: FailureReason; message: string; status?: number };
 
+/** What a decision says, before the client adds where it came from and how long it took. */
+type DecisionParts = Omit<RuntimeAnswer, 'mode'> & {
+  mode?: Decision['mode'];
+  status?: number;
+};
+
+const noAnswer = (action: DecisionAction): DecisionParts => ({
+  action,
+  message: undefined,
+  status: undefined,
+  ttlSeconds: 0,
+  responseHeaders: [],
+  upstreamHeaders: [],
+});
+
 const MAX_RESPONSE_BYTES = 64 * 1024;
+/** Calls in flight to the runtime per client; as many as the Node transport's sockets. */
+const MAX_IN_FLIGHT = 64;
 const MAX_BACKOFF_MS = 60_000;
 const DONE: Promise<void> = Promise.resolve();
 
@@ -106,6 +123,43 @@ function hasClearance(url: URL, headers: Headers): boolean {
 // The timeout timer runs on real time whatever `options.now` says, so its early check does too.
 const realClock: () => number = globalThis.performance ? () => performance.now() : Date.now;
 
+/**
+ * Aborts that wait their turn. Tearing down a connection costs up to a millisecond under load;
+ * when a burst of requests times out together, doing it in each timer would push the deadlines
+ * still to come past their time. On servers (Node, Bun, Deno) a shared queue starts a little
+ * after the first deadline, then aborts a quarter of a millisecond's worth per event-loop turn
+ * (after that turn's timers), so deadlines decide first. Workers refuse I/O on behalf of
+ * another request, so there, as wherever `setImmediate` is missing, each request aborts from
+ * its own timer on the next turn.
+ */
+const ABORT_DELAY_MS = 20;
+const ABORT_SLICE_MS = 0.25;
+const abortQueue: (AbortController | undefined)[] = [];
+let abortHead = 0;
+const setImmediateFn = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+const sharedAborts =
+  typeof setImmediateFn === 'function' &&
+  (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent !==
+    'Cloudflare-Workers';
+
+function drainAborts() {
+  const until = realClock() + ABORT_SLICE_MS;
+  while (abortHead < abortQueue.length && realClock() < until) {
+    const controller = abortQueue[abortHead];
+    abortQueue[abortHead++] = undefined;
+    try {
+      controller?.abort();
+    } catch {}
+  }
+  if (abortHead < abortQueue.length) setImmediateFn!(drainAborts);
+  else abortQueue.length = abortHead = 0;
+}
+
+function abortSoon(controller: AbortController) {
+  if (!sharedAborts) setTimeout(() => controller.abort(), 0);
+  else if (abortQueue.push(controller) === 1) setTimeout(drainAborts, ABORT_DELAY_MS);
+}
+
 function retryAfterMs(value: string | null, now: number): number {
   if (!value) return 1000;
   const seconds = Number(value);
@@ -126,7 +180,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
     );
   const transport = options.transport ?? createFetchTransport(options.fetch);
   const cache = config.cache
-    ? new DecisionCache<Decision>(config.cache.maxEntries, now)
+    ? new DecisionCache<DecisionParts>(config.cache.maxEntries, now)
     : undefined;
   const source = {
     sdk: options.sdk?.name ?? SDK_NAME,
@@ -138,14 +192,17 @@ export function createEsper(options: EsperOptions = {}): Esper {
   let backoffUntil = 0;
   // Both start now, in the background: importing the HMAC key and loading a transport (undici
   // takes ~100 ms to import) would otherwise be paid out of the first request's timeout.
-  let signer: Promise<Signer> | undefined = createSigner(
-    config.apiKey,
-    config.secret,
-    cryptoImpl.subtle,
-  );
-  signer.catch(() => {
-    signer = undefined;
-  });
+  const makeSigner: SignerFactory =
+    options.signer ?? ((keyId, secret) => createSigner(keyId, secret, cryptoImpl.subtle));
+  const startSigner = (): Promise<Signer> => {
+    const started = (async () => makeSigner(config.apiKey, config.secret))();
+    // A failed start (a bad key, a throwing factory) is retried by the next request.
+    started.catch(() => {
+      if (signer === started) signer = undefined;
+    });
+    return started;
+  };
+  let signer: Promise<Signer> | undefined = startSigner();
   transport.warm?.(config.endpoint.origin);
 
   const randomId = () =>
@@ -155,20 +212,38 @@ export function createEsper(options: EsperOptions = {}): Esper {
           b.toString(16).padStart(2, '0'),
         ).join('');
 
+  /**
+   * Every decision is built here, field by field in one order: one object shape for V8, and
+   * no object spread on the per-request path (a spread of the answer cost more than the rest
+   * of the decision's bookkeeping).
+   */
   function finish(
     request: Request,
-    partial: Omit<Decision, 'enforced' | 'pending' | 'mode' | 'latencyMs'> & {
-      mode?: Decision['mode'];
-    },
-    facts?: ProtectFacts,
-    started = 0,
+    parts: DecisionParts,
+    source: Decision['source'],
+    reason: Decision['reason'],
+    clientIp: string | undefined,
+    facts: ProtectFacts | undefined,
+    started: number,
   ): Decision {
-    const mode = config.mode === 'monitor' ? 'monitor' : (partial.mode ?? 'live');
+    const mode = config.mode === 'monitor' ? 'monitor' : (parts.mode ?? 'live');
     const decision: Decision = {
-      ...partial,
+      action: parts.action,
       mode,
-      enforced: partial.action !== 'allow' && mode === 'live',
-      latencyMs: started ? clock() - started : 0,
+      enforced: parts.action !== 'allow' && mode === 'live',
+      source,
+      reason,
+      message: parts.message,
+      status: parts.status,
+      decisionId: parts.decisionId,
+      policyId: parts.policyId,
+      mitigationId: parts.mitigationId,
+      ttlSeconds: parts.ttlSeconds,
+      challengeUrl: parts.challengeUrl,
+      responseHeaders: parts.responseHeaders,
+      upstreamHeaders: parts.upstreamHeaders,
+      clientIp,
+      latencyMs: clock() - started,
       pending: DONE,
     };
     if (options.onDecision) {
@@ -191,7 +266,9 @@ export function createEsper(options: EsperOptions = {}): Esper {
     pathname: string,
     outcome: Extract<Outcome, { failure: unknown }>,
     clientIp: string | undefined,
-  ): Omit<Decision, 'enforced' | 'pending' | 'mode' | 'latencyMs'> {
+    facts: ProtectFacts | undefined,
+    started: number,
+  ): Decision {
     const closed = routeFailsClosed(pathname, request);
     const action: DecisionAction = closed ? 'block' : 'allow';
     const level = outcome.status === 400 || outcome.status === 401 ? 'error' : 'warn';
@@ -199,17 +276,10 @@ export function createEsper(options: EsperOptions = {}): Esper {
       { reason: outcome.failure, status: outcome.status, detail: outcome.message, action },
       `esper: no decision from the runtime (${outcome.failure}); failing ${closed ? 'closed' : 'open'}`,
     );
-    return {
-      action,
-      source: 'fallback',
-      reason: outcome.failure,
-      message: outcome.message,
-      status: outcome.status,
-      ttlSeconds: 0,
-      responseHeaders: [],
-      upstreamHeaders: [],
-      clientIp,
-    };
+    const parts = noAnswer(action);
+    parts.message = outcome.message;
+    parts.status = outcome.status;
+    return finish(request, parts, 'fallback', outcome.failure, clientIp, facts, started);
   }
 
   function routeFailsClosed(pathname: string, request: Request): boolean {
@@ -222,15 +292,51 @@ export function createEsper(options: EsperOptions = {}): Esper {
     }
   }
 
+  // Calls in flight to the runtime are capped. When it hangs under a burst, starting every
+  // call would spend the event loop opening sockets that cannot answer in time and make every
+  // decision late; the rest wait here, and one whose deadline passes while waiting is never sent.
+  let inFlight = 0;
+  const waiting = new Set<{ dueAt: number; resolve: (admitted: true) => void }>();
+
+  function admitted(dueAt: number): true | Promise<true> {
+    if (inFlight < MAX_IN_FLIGHT) {
+      inFlight++;
+      return true;
+    }
+    return new Promise((resolve) => waiting.add({ dueAt, resolve }));
+  }
+
+  function release() {
+    inFlight--;
+    const t = realClock();
+    for (const next of waiting) {
+      waiting.delete(next);
+      if (next.dueAt > t) {
+        inFlight++;
+        next.resolve(true);
+        return;
+      }
+      // Past due: its deadline decides (or already decided) it. Left unsettled rather than
+      // resumed, so a burst of expired waiters costs no work at all; nothing else holds it.
+    }
+  }
+
   async function ask(body: string, signal: AbortSignal, dueAt: number): Promise<Outcome> {
     let res: Awaited<ReturnType<typeof transport.send>>;
+    let signed: Record<string, string>;
     try {
-      signer ??= createSigner(config.apiKey, config.secret, cryptoImpl.subtle);
-      const signed = await (await signer)('POST', path, body, Math.floor(now() / 1000));
-      // Under a burst, signing completions can queue up behind each other past the deadline
-      // before the timer gets to run; a request that is already late is not sent at all.
-      if (signal.aborted || realClock() >= dueAt)
-        return { failure: 'timeout', message: 'runtime did not answer in time' };
+      signer ??= startSigner();
+      signed = await (await signer)('POST', path, body, Math.floor(now() / 1000));
+    } catch (err) {
+      return { failure: 'internal', message: `signing failed: ${(err as Error)?.message ?? err}` };
+    }
+    // Under a burst, signing completions can queue up behind each other past the deadline
+    // before the timer gets to run; a request that is already late is not sent at all.
+    if (signal.aborted || realClock() >= dueAt)
+      return { failure: 'timeout', message: 'runtime did not answer in time' };
+    const slot = admitted(dueAt);
+    if (slot !== true) await slot;
+    try {
       res = await transport.send({
         url: config.endpoint.href,
         method: 'POST',
@@ -244,6 +350,8 @@ export function createEsper(options: EsperOptions = {}): Esper {
       if (err instanceof ResponseTooLargeError)
         return { failure: 'bad_response', message: err.message };
       return { failure: 'network', message: err instanceof Error ? err.message : String(err) };
+    } finally {
+      release();
     }
     if (res.status === 429)
       backoffUntil = now() + retryAfterMs(res.headers.get('retry-after'), now());
@@ -279,19 +387,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
       (config.include !== undefined && !config.include(pathname, request)) ||
       (config.exclude?.(pathname, request) ?? false);
     if (skip) {
-      return finish(
-        request,
-        {
-          action: 'allow',
-          source: 'skipped',
-          reason: 'excluded',
-          ttlSeconds: 0,
-          responseHeaders: [],
-          upstreamHeaders: [],
-        },
-        facts,
-        started,
-      );
+      return finish(request, noAnswer('allow'), 'skipped', 'excluded', undefined, facts, started);
     }
 
     const clientIp =
@@ -308,27 +404,12 @@ export function createEsper(options: EsperOptions = {}): Esper {
       // A clearance can lift a challenge, never a block: presenting one (even a forged one)
       // must not turn a cached block into a call to the runtime.
       if (hit && !(hit.action === 'challenge' && hasClearance(url, request.headers))) {
-        // The cached decision is already finished (mode, enforced); only what differs per
-        // request is replaced, so a hit costs one object copy.
-        const decision: Decision = {
-          ...hit,
-          source: 'cache',
-          reason: 'cache',
-          clientIp,
-          latencyMs: clock() - started,
-        };
-        if (options.onDecision) return finish(request, decision, facts, started);
-        return decision;
+        return finish(request, hit, 'cache', 'cache', clientIp, facts, started);
       }
     }
     if (now() < backoffUntil) {
-      const fb = fallback(
-        request,
-        pathname,
-        { failure: 'rate_limited', message: 'backing off after 429' },
-        clientIp,
-      );
-      return finish(request, fb, facts, started);
+      const backingOff = { failure: 'rate_limited', message: 'backing off after 429' } as const;
+      return fallback(request, pathname, backingOff, clientIp, facts, started);
     }
 
     const controller = new AbortController();
@@ -337,9 +418,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
     const deadline = new Promise<Outcome>((resolve) => {
       timer = setTimeout(() => {
         resolve({ failure: 'timeout', message: `no answer within ${config.timeoutMs} ms` });
-        // Aborting tears down the connection, which costs about a millisecond under load; done
-        // on the next turn so that many timeouts firing together each decide on time first.
-        setTimeout(() => controller.abort(), 0);
+        abortSoon(controller);
       }, config.timeoutMs);
     });
     const work = (async (): Promise<Outcome> => {
@@ -370,15 +449,10 @@ export function createEsper(options: EsperOptions = {}): Esper {
     clearTimeout(timer);
 
     if ('failure' in outcome) {
-      return finish(request, fallback(request, pathname, outcome, clientIp), facts, started);
+      return fallback(request, pathname, outcome, clientIp, facts, started);
     }
     const { answer } = outcome;
-    const decision = finish(
-      request,
-      { ...answer, source: 'remote', reason: 'runtime', clientIp },
-      facts,
-      started,
-    );
+    const decision = finish(request, answer, 'remote', 'runtime', clientIp, facts, started);
     logger.debug(
       {
         action: decision.action,
@@ -396,11 +470,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
         // A cookie the runtime set was meant for the client that asked; a cached copy served
         // to the same IP and user agent later does not repeat it.
         const responseHeaders = decision.responseHeaders.filter(([name]) => name !== 'set-cookie');
-        cache!.set(
-          cacheKey,
-          { ...decision, responseHeaders, pending: DONE },
-          answer.ttlSeconds * 1000,
-        );
+        cache!.set(cacheKey, { ...answer, responseHeaders }, answer.ttlSeconds * 1000);
       } else {
         // A fresh answer replaces whatever was cached for this client, even by nothing.
         cache!.delete(cacheKey);
@@ -420,13 +490,15 @@ export function createEsper(options: EsperOptions = {}): Esper {
         try {
           pathname = new URL(request.url).pathname;
         } catch {}
-        const fb = fallback(
+        const message = err instanceof Error ? err.message : String(err);
+        return fallback(
           request,
           pathname,
-          { failure: 'internal', message: err instanceof Error ? err.message : String(err) },
+          { failure: 'internal', message },
           undefined,
+          facts,
+          started,
         );
-        return finish(request, fb, facts, started);
       }
     },
     async respond(decision, request) {

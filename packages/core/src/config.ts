@@ -8,6 +8,7 @@ import type { Decision } from './decision.js';
 import { EsperConfigError } from './errors.js';
 import type { Logger } from './logger.js';
 import { compileRoutes, type RouteMatcher, type RoutePattern } from './routes.js';
+import type { SignerFactory } from './signing.js';
 import type { Transport } from './transport.js';
 
 export type EnforcementMode = 'live' | 'monitor';
@@ -63,6 +64,12 @@ export interface EsperOptions {
   transport?: Transport;
   fetch?: typeof fetch;
   crypto?: Crypto;
+  /**
+   * How runtime calls are signed. Default: WebCrypto (`crypto.subtle`) from `crypto`. Node
+   * adapters pass `nodeSigner` from `@esper/core/node` (node:crypto, synchronous, several
+   * times cheaper per request than WebCrypto on Node 20).
+   */
+  signer?: SignerFactory;
   /** Clock in milliseconds. */
   now?: () => number;
   /** Set by adapters: the runtime name reported in `source.runtime`. */
@@ -112,6 +119,7 @@ const KNOWN_OPTIONS = new Set([
   'transport',
   'fetch',
   'crypto',
+  'signer',
   'now',
   'runtime',
   'sdk',
@@ -248,7 +256,7 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
     cache = { maxEntries, cacheAllow: options.cache.cacheAllow ?? false };
   }
 
-  for (const fn of ['fields', 'onDecision', 'fetch', 'now'] as const) {
+  for (const fn of ['fields', 'onDecision', 'fetch', 'now', 'signer'] as const) {
     if (options[fn] !== undefined && typeof options[fn] !== 'function') {
       throw new EsperConfigError(fn, 'must be a function');
     }

@@ -33,53 +33,38 @@ function parseIpv4(s: string): Uint8Array | undefined {
   return part === 4 ? out : undefined;
 }
 
-function parseIpv6(input: string): Uint8Array | undefined {
-  let s = input;
-  const zone = s.indexOf('%');
-  if (zone !== -1) s = s.slice(0, zone);
-  if (s.length < 2 || s.length > 45) return undefined;
-  const out = new Uint8Array(16);
-  let tail: number[] = [];
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const parseGroups = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const groups = part.split(':');
-    const words: number[] = [];
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i]!;
-      if (i === groups.length - 1 && g.includes('.')) {
-        const v4 = parseIpv4(g);
-        if (!v4) return undefined;
-        words.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-        words.push(Number.parseInt(g, 16));
-      }
-    }
-    return words;
-  };
-  const head = parseGroups(halves[0]!);
-  if (!head) return undefined;
-  if (halves.length === 2) {
-    const t = parseGroups(halves[1]!);
-    if (!t) return undefined;
-    tail = t;
-    if (head.length + tail.length > 7) return undefined;
-  } else if (head.length !== 8) {
+/**
+ * The WHATWG URL parser validates IPv6 and writes it in RFC 5952 form (lower case, the first
+ * longest zero run compressed, an embedded IPv4 part in hex): one parser for every runtime,
+ * instead of a hand-written one here.
+ */
+function canonicalIpv6(s: string): string | undefined {
+  if (!/^[0-9A-Fa-f:.]{2,45}$/.test(s)) return undefined;
+  try {
+    return new URL(`http://[${s}]/`).hostname.slice(1, -1);
+  } catch {
     return undefined;
   }
-  const words = new Array<number>(8).fill(0);
-  head.forEach((w, i) => {
-    words[i] = w;
-  });
-  tail.forEach((w, i) => {
-    words[8 - tail.length + i] = w;
-  });
-  for (let i = 0; i < 8; i++) {
-    out[i * 2] = words[i]! >> 8;
-    out[i * 2 + 1] = words[i]! & 0xff;
+}
+
+function parseIpv6(input: string): Uint8Array | undefined {
+  const zone = input.indexOf('%');
+  const text = canonicalIpv6(zone === -1 ? input : input.slice(0, zone));
+  if (text === undefined) return undefined;
+  // The canonical form has hex words only and at most one "::".
+  const [head = '', tail] = text.split('::');
+  const words = head ? head.split(':') : [];
+  if (tail !== undefined) {
+    const rest = tail ? tail.split(':') : [];
+    while (words.length + rest.length < 8) words.push('0');
+    words.push(...rest);
   }
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => {
+    const n = Number.parseInt(w, 16);
+    out[i * 2] = n >> 8;
+    out[i * 2 + 1] = n & 0xff;
+  });
   return out;
 }
 
@@ -111,26 +96,9 @@ export function parseIp(input: string | undefined | null): ParsedIp | undefined 
 export function formatIp(ip: ParsedIp): string {
   const b = ip.bytes;
   if (ip.version === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((b[i]! << 8) | b[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i > 1) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = words.map((w) => w.toString(16));
-  if (bestStart === -1) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  const words: string[] = [];
+  for (let i = 0; i < 16; i += 2) words.push(((b[i]! << 8) | b[i + 1]!).toString(16));
+  return canonicalIpv6(words.join(':'))!;
 }
 
 /** Returns the canonical form of an IP address, or undefined when it is not one. */

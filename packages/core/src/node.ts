@@ -6,10 +6,40 @@
  * adapter passes `() => import('undici')` so the module resolves from its own dependencies.
  */
 import { ResponseTooLargeError } from './errors.js';
+import { canonicalString, type Signer, signedHeaders } from './signing.js';
 import type { Transport, TransportRequest, TransportResponse } from './transport.js';
+
+interface NodeDigest {
+  update(data: string): NodeDigest;
+  digest(encoding: 'hex'): string;
+}
+
+/** The part of `node:crypto` the Node signer uses; adapters pass the module itself. */
+export interface NodeCryptoModule {
+  createHash(algorithm: 'sha256'): NodeDigest;
+  createHmac(algorithm: 'sha256', key: string): NodeDigest;
+}
+
+/**
+ * A signer on node:crypto, synchronous: on Node 20 a WebCrypto digest + HMAC costs more CPU
+ * than the rest of a decision (each call is a thread-pool job and a promise), and under a
+ * burst those jobs queue behind each other past the timeout. Same canonical form and output
+ * as the WebCrypto signer. Usage: `signer: createNodeSigner(await import('node:crypto'))`.
+ */
+export function createNodeSigner(
+  nodeCrypto: NodeCryptoModule,
+): (keyId: string, secret: string) => Signer {
+  return (keyId, secret) => (method, path, body, timestamp) => {
+    const bodySha256Hex = nodeCrypto.createHash('sha256').update(body).digest('hex');
+    const canonical = canonicalString({ keyId, method, path, timestamp, bodySha256Hex });
+    const mac = nodeCrypto.createHmac('sha256', secret).update(canonical).digest('hex');
+    return signedHeaders(keyId, timestamp, mac);
+  };
+}
 
 interface UndiciBody extends AsyncIterable<Uint8Array> {
   destroy(error?: Error): unknown;
+  text(): Promise<string>;
 }
 
 interface UndiciPool {
@@ -44,8 +74,40 @@ export interface UndiciTransportOptions {
   keepAliveTimeoutMs?: number;
 }
 
+const decoder = new TextDecoder();
+
+/** Reads an undici body, giving up (and destroying it) past `limit` bytes. */
+async function readCapped(body: UndiciBody, limit: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      body.destroy();
+      throw new ResponseTooLargeError(limit);
+    }
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  return decoder.decode(bytes);
+}
+
 export function createUndiciTransport(options: UndiciTransportOptions): Transport {
   const pools = new Map<string, Promise<UndiciPool>>();
+  // The runtime URL is the same on every call: parsed once, not per request.
+  let last: { href: string; origin: string; path: string } | undefined;
+  const target = (href: string) => {
+    if (last?.href !== href) {
+      const url = new URL(href);
+      last = { href, origin: url.origin, path: url.pathname + url.search };
+    }
+    return last;
+  };
 
   function poolFor(origin: string) {
     let pool = pools.get(origin);
@@ -70,32 +132,21 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
       poolFor(origin).catch(() => {});
     },
     async send(req: TransportRequest): Promise<TransportResponse> {
-      const url = new URL(req.url);
+      const url = target(req.url);
       const pool = await poolFor(url.origin);
       const res = await pool.request({
-        path: url.pathname + url.search,
+        path: url.path,
         method: req.method,
         headers: req.headers,
         body: req.body,
         signal: req.signal,
       });
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += chunk.byteLength;
-        if (size > req.maxResponseBytes) {
-          res.body.destroy();
-          throw new ResponseTooLargeError(req.maxResponseBytes);
-        }
-        chunks.push(chunk);
-      }
-      const bytes = new Uint8Array(size);
-      let offset = 0;
-      for (const c of chunks) {
-        bytes.set(c, offset);
-        offset += c.byteLength;
-      }
       const headers = res.headers;
+      const declared = Number(headers['content-length']);
+      if (declared > req.maxResponseBytes) {
+        res.body.destroy();
+        throw new ResponseTooLargeError(req.maxResponseBytes);
+      }
       return {
         status: res.statusCode,
         headers: {
@@ -104,7 +155,11 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
             return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
           },
         },
-        body: new TextDecoder().decode(bytes),
+        // undici never decompresses, so a declared length bounds what text() reads.
+        body:
+          headers['content-length'] !== undefined && Number.isFinite(declared)
+            ? await res.body.text()
+            : await readCapped(res.body, req.maxResponseBytes),
       };
     },
     async close() {

@@ -8,9 +8,9 @@
  */
 
 export const SIGNATURE_SCHEME = 'ESPER-HMAC-SHA256-V1';
-export const HEADER_API_KEY = 'x-esper-api-key';
-export const HEADER_TIMESTAMP = 'x-esper-timestamp';
-export const HEADER_SIGNATURE = 'x-esper-signature';
+export const HEADER_API_KEY = 'x-esper-api-key' as const;
+export const HEADER_TIMESTAMP = 'x-esper-timestamp' as const;
+export const HEADER_SIGNATURE = 'x-esper-signature' as const;
 export const HEADER_SDK = 'x-esper-sdk';
 /** How far a request's timestamp may be from the verifier's clock. */
 export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -58,6 +58,34 @@ export function canonicalString(p: CanonicalParts): string {
   ].join('\n');
 }
 
+/** Signed-request headers for one runtime call. */
+// A type literal, not an interface, so it stays assignable to Record<string, string>.
+export type SignedHeaders = {
+  [HEADER_API_KEY]: string;
+  [HEADER_TIMESTAMP]: string;
+  [HEADER_SIGNATURE]: string;
+};
+
+/** Signs one runtime call. May be synchronous (node:crypto) or asynchronous (WebCrypto). */
+export type Signer = (
+  method: string,
+  path: string,
+  body: string,
+  timestamp: number,
+) => SignedHeaders | Promise<SignedHeaders>;
+
+/** Builds the `Signer` for a key; called once per client. The secret must not leave the process. */
+export type SignerFactory = (keyId: string, secret: string) => Signer | Promise<Signer>;
+
+/** The headers of a signed call, from the MAC's hex digest. */
+export function signedHeaders(keyId: string, timestamp: number, macHex: string): SignedHeaders {
+  return {
+    [HEADER_API_KEY]: keyId,
+    [HEADER_TIMESTAMP]: String(timestamp),
+    [HEADER_SIGNATURE]: `v1=${macHex}`,
+  };
+}
+
 /**
  * Imports the secret once; reuse the returned signer for every request. The CryptoKey
  * is non-extractable, so the secret cannot be read back out of it.
@@ -66,21 +94,17 @@ export async function createSigner(
   keyId: string,
   secret: string,
   subtle: SubtleCrypto = crypto.subtle,
-) {
+): Promise<
+  (method: string, path: string, body: string, timestamp: number) => Promise<SignedHeaders>
+> {
   const key = await importHmacKey(secret, ['sign'], subtle);
   return async function sign(method: string, path: string, body: string, timestamp: number) {
     const bodySha256Hex = await sha256Hex(body, subtle);
     const canonical = canonicalString({ keyId, method, path, timestamp, bodySha256Hex });
     const mac = await subtle.sign('HMAC', key, encoder.encode(canonical));
-    return {
-      [HEADER_API_KEY]: keyId,
-      [HEADER_TIMESTAMP]: String(timestamp),
-      [HEADER_SIGNATURE]: `v1=${toHex(mac)}`,
-    };
+    return signedHeaders(keyId, timestamp, toHex(mac));
   };
 }
-
-export type Signer = Awaited<ReturnType<typeof createSigner>>;
 
 function importHmacKey(secret: string, usages: KeyUsage[], subtle: SubtleCrypto) {
   return subtle.importKey(

@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import {
   createEsper,
   type Decision,
@@ -5,8 +6,7 @@ import {
   type EsperOptions,
   type Logger,
 } from '@esper/core';
-import { createUndiciTransport } from '@esper/core/node';
-import * as undici from 'undici';
+import { createNodeSigner, createUndiciTransport } from '@esper/core/node';
 import {
   detectKind,
   type EventKind,
@@ -22,15 +22,18 @@ import { SDK_NAME, SDK_VERSION } from './version.js';
 /** `EsperOptions` minus what the adapter sets itself (`runtime`, `sdk`). */
 export type LambdaEsperOptions = Omit<EsperOptions, 'runtime' | 'sdk'>;
 
-// One keep-alive pool per execution environment, reused by every warm invocation. undici is
-// imported statically, unlike on long-lived servers: loading it (~100 ms, synchronous once
-// its code is read) then happens in Lambda's init phase, instead of inside the first
-// request's decision budget on every cold start, stalling whatever request is in flight.
-const transport = createUndiciTransport({ load: async () => undici });
+// One keep-alive pool per execution environment, reused by every warm invocation. undici takes
+// ~100 ms to load, so importing this package does not load it: creating the first Esper
+// handler does (the transport's warm-up starts the import at once), which for a handler built
+// at module scope is Lambda's init phase, not a request's decision budget. A literal
+// `import('undici')` so that bundlers (esbuild, the usual Lambda packaging) still include it.
+const transport = createUndiciTransport({ load: () => import('undici') });
+const nodeSigner = createNodeSigner(nodeCrypto);
 
 function coreOptions(options: LambdaEsperOptions): EsperOptions {
   return {
     transport,
+    signer: nodeSigner,
     ...options,
     // With each event's own source address as `remoteAddress` (sourceIp, or the hop ALB
     // appended), this preset is right for every event kind; `trustedProxies` still apply.
