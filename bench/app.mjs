@@ -1,5 +1,5 @@
 // Child process: an Express app (GET / -> "ok") protected either by @esper/express or by the
-// floor over undici, talking to the mock runtime at BENCH_URL. Prints its port over IPC.
+// floor over undici (`floor`: crypto.subtle HMAC; `floor-node`: node:crypto), talking to the mock runtime at BENCH_URL. Prints its port over IPC.
 import express from 'express';
 import * as undici from 'undici';
 
@@ -11,7 +11,8 @@ if (process.argv[2] === 'sdk') {
   app.use(esper({ apiBase: url, ...KEY, env: {}, cache: false }));
 } else {
   const { createFloor } = await import('./floor.mjs');
-  const floor = await createFloor({ apiBase: url, ...KEY, undici });
+  const hmac = process.argv[2] === 'floor-node' ? 'node' : 'subtle';
+  const floor = await createFloor({ apiBase: url, ...KEY, undici, hmac });
   app.use((req, res, next) => {
     floor
       .decide(

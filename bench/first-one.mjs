@@ -27,12 +27,16 @@ if (subject === 'floor' || subject === 'floor_undici') {
   await floor.close();
 } else if (subject === 'core' || subject === 'core_node') {
   const { createEsper } = await import('@esper/core');
-  let transport;
+  let node = {};
   if (subject === 'core_node') {
-    const { createUndiciTransport } = await import('@esper/core/node');
-    transport = createUndiciTransport({ load: () => import('undici') });
+    // What @esper/express and @esper/lambda pass to core.
+    const { createNodeSigner, createUndiciTransport } = await import('@esper/core/node');
+    node = {
+      transport: createUndiciTransport({ load: () => import('undici') }),
+      signer: createNodeSigner(await import('node:crypto')),
+    };
   }
-  const esper = createEsper({ ...options, transport, clientIp: { trustedHeader: 'x-real-ip' } });
+  const esper = createEsper({ ...options, ...node, clientIp: { trustedHeader: 'x-real-ip' } });
   action = (await esper.protect(request())).action;
   await esper.close();
 } else if (subject === 'cloudflare') {

@@ -1,10 +1,13 @@
 // Per-request latency of protect() vs the floor, same server (the mock runtime in another
 // process, answering at once), same payload, one request at a time, interleaved in blocks after
-// a warm-up. Two pairs: global fetch (core's default transport) and undici (@esper/core/node).
+// a warm-up. Two pairs: global fetch (core's default transport) and undici (@esper/core/node,
+// with its node:crypto signer), the latter also against a floor signing with node:crypto.
 // Usage: node bench/latency.mjs [--quick] [--only=fetch|undici]   (BENCH_LATENCY_N overrides)
+
+import * as nodeCrypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createEsper } from '@esper/core';
-import { createUndiciTransport } from '@esper/core/node';
+import { createNodeSigner, createUndiciTransport } from '@esper/core/node';
 import * as undici from 'undici';
 import { createFloor } from './floor.mjs';
 import { emit, KEY, percentile, QUICK, round, startMockProcess } from './lib.mjs';
@@ -31,9 +34,11 @@ const sdkFetch = createEsper(common);
 const sdkUndici = createEsper({
   ...common,
   transport: createUndiciTransport({ load: async () => undici }),
+  signer: createNodeSigner(nodeCrypto),
 });
 const floorFetch = await createFloor({ apiBase: mock.url, ...KEY });
 const floorUndici = await createFloor({ apiBase: mock.url, ...KEY, undici });
+const floorUndiciNode = await createFloor({ apiBase: mock.url, ...KEY, undici, hmac: 'node' });
 
 const check = (a) => {
   if (a !== 'allow') throw new Error(`expected allow, got ${a}`);
@@ -45,12 +50,17 @@ const subjects = {
     if (d.source !== 'remote') throw new Error(`sdk_fetch: ${d.reason} ${d.message}`);
   },
   floor_undici: async () => check(await floorUndici.decide(request, ip)),
+  floor_undici_node: async () => check(await floorUndiciNode.decide(request, ip)),
   sdk_undici: async () => {
     const d = await sdkUndici.protect(request);
     if (d.source !== 'remote') throw new Error(`sdk_undici: ${d.reason} ${d.message}`);
   },
 };
-const pairs = { fetch: ['floor_fetch', 'sdk_fetch'], undici: ['floor_undici', 'sdk_undici'] };
+// Each group runs interleaved; its last member is the SDK, compared with each floor before it.
+const pairs = {
+  fetch: ['floor_fetch', 'sdk_fetch'],
+  undici: ['floor_undici', 'floor_undici_node', 'sdk_undici'],
+};
 const active = Object.entries(pairs).filter(([k]) => !only || k === only);
 
 const samples = {};
@@ -71,7 +81,9 @@ for (let done = 0; done < N; done += BLOCK) {
     }
   }
 }
-await Promise.all([sdkFetch.close(), sdkUndici.close(), floorFetch.close(), floorUndici.close()]);
+await Promise.all(
+  [sdkFetch, sdkUndici, floorFetch, floorUndici, floorUndiciNode].map((c) => c.close()),
+);
 await mock.close();
 
 const latency = {};
@@ -81,8 +93,12 @@ for (const [n, xs] of Object.entries(samples))
     p99_us: round(percentile(xs, 99), 0),
     n: xs.length,
   };
-for (const [pair, [floor, sdk]] of active) {
-  latency[`ratio_${pair}_p50`] = round(latency[sdk].p50_us / latency[floor].p50_us, 2);
-  latency[`ratio_${pair}_p99`] = round(latency[sdk].p99_us / latency[floor].p99_us, 2);
+for (const [pair, names] of active) {
+  const sdk = names.at(-1);
+  for (const floor of names.slice(0, -1)) {
+    const key = `ratio_${pair}${floor.endsWith('_node') ? '_node' : ''}`;
+    latency[`${key}_p50`] = round(latency[sdk].p50_us / latency[floor].p50_us, 2);
+    latency[`${key}_p99`] = round(latency[sdk].p99_us / latency[floor].p99_us, 2);
+  }
 }
 emit({ latency });

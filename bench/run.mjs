@@ -98,6 +98,14 @@ for (const pair of ['fetch', 'undici']) {
     met(L[`ratio_${pair}_p99`] <= 1.1),
   );
 }
+// The SDK's Node path signs with node:crypto; a floor doing the same shows what is left.
+if (L.floor_undici_node) {
+  const f = L.floor_undici_node;
+  row(
+    'latency undici p50 / p99: sdk vs node:crypto floor',
+    `${L.sdk_undici.p50_us} / ${L.sdk_undici.p99_us} µs vs ${f.p50_us} / ${f.p99_us} µs (${L.ratio_undici_node_p50}× / ${L.ratio_undici_node_p99}×)`,
+  );
+}
 const T = r.throughput;
 row(
   'throughput express: sdk vs floor',
@@ -105,6 +113,11 @@ row(
   '≥ 0.95×',
   met(T.ratio >= 0.95),
 );
+if (T.floor_node_rps)
+  row(
+    'throughput express: sdk vs node:crypto floor',
+    `${T.sdk_rps} vs ${T.floor_node_rps} req/s (${T.ratio_node}×)`,
+  );
 row(
   'cache hit p50',
   `${r.cache_hit_p50_us} µs (p99 ${r.cache_hit_p99_us} µs)`,

@@ -2,10 +2,12 @@
 // decide (fallback) within the bound, and no socket may stay open on the runtime's side. Both
 // transports: global fetch and undici (@esper/core/node).
 // Usage: node bench/timeout.mjs [--quick]
+
+import * as nodeCrypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createEsper } from '@esper/core';
-import { createUndiciTransport } from '@esper/core/node';
+import { createNodeSigner, createUndiciTransport } from '@esper/core/node';
 import * as undici from 'undici';
 import { createFloor } from './floor.mjs';
 import { emit, KEY, percentile, QUICK, round, startMockProcess } from './lib.mjs';
@@ -23,7 +25,10 @@ for (const kind of ['fetch', 'undici']) {
     cache: false,
     timeoutMs: TIMEOUT_MS,
     ...(kind === 'undici'
-      ? { transport: createUndiciTransport({ load: async () => undici }) }
+      ? {
+          transport: createUndiciTransport({ load: async () => undici }),
+          signer: createNodeSigner(nodeCrypto),
+        }
       : {}),
   });
   // One request first so that a transport's one-off set-up is not part of the bound under test.
