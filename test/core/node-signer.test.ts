@@ -1,6 +1,6 @@
 import * as nodeCrypto from 'node:crypto';
 import { createEsper, createSigner, verifySignature } from '@esper/core';
-import { createNodeSigner, createUndiciTransport } from '@esper/core/node';
+import { createNodeSigner, createUndiciTransport, nodeSigner } from '@esper/core/node';
 import { DEFAULT_TEST_KEY, startMockRuntime } from '@esper/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,23 @@ describe('the node:crypto signer', () => {
     );
   });
 
+  it('nodeSigner loads node:crypto itself, with or without process.getBuiltinModule', async () => {
+    const web = await createSigner('key_1', 'sekret');
+    const expected = await web('POST', PATH, '{"a":1}', 1_790_000_000);
+    expect(
+      await (await nodeSigner('key_1', 'sekret'))('POST', PATH, '{"a":1}', 1_790_000_000),
+    ).toEqual(expected);
+    const proc = process as { getBuiltinModule?: unknown };
+    const saved = proc.getBuiltinModule;
+    proc.getBuiltinModule = undefined; // Node 20.0-20.15 have none: the module is imported
+    try {
+      const sign = await nodeSigner('key_1', 'sekret');
+      expect(await sign('POST', PATH, '{"a":1}', 1_790_000_000)).toEqual(expected);
+    } finally {
+      proc.getBuiltinModule = saved;
+    }
+  });
+
   it('is accepted by the runtime through the undici transport', async () => {
     const rt = await startMockRuntime();
     const esper = createEsper({
@@ -43,7 +60,7 @@ describe('the node:crypto signer', () => {
       secret: DEFAULT_TEST_KEY.secret,
       apiBase: rt.url,
       env: {},
-      signer: createNodeSigner(nodeCrypto),
+      signer: nodeSigner,
       transport: createUndiciTransport({ load: () => import('undici') }),
     });
     try {

@@ -1,4 +1,5 @@
 import { DecisionCache } from './cache.js';
+import { CallAbort } from './call-abort.js';
 import { type EsperOptions, type ResolvedConfig, resolveConfig } from './config.js';
 import {
   buildRequestBody,
@@ -134,7 +135,7 @@ const realClock: () => number = globalThis.performance ? () => performance.now()
  */
 const ABORT_DELAY_MS = 20;
 const ABORT_SLICE_MS = 0.25;
-const abortQueue: (AbortController | undefined)[] = [];
+const abortQueue: (CallAbort | undefined)[] = [];
 let abortHead = 0;
 const setImmediateFn = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
 const sharedAborts =
@@ -145,19 +146,19 @@ const sharedAborts =
 function drainAborts() {
   const until = realClock() + ABORT_SLICE_MS;
   while (abortHead < abortQueue.length && realClock() < until) {
-    const controller = abortQueue[abortHead];
+    const call = abortQueue[abortHead];
     abortQueue[abortHead++] = undefined;
     try {
-      controller?.abort();
+      call?.abort();
     } catch {}
   }
   if (abortHead < abortQueue.length) setImmediateFn!(drainAborts);
   else abortQueue.length = abortHead = 0;
 }
 
-function abortSoon(controller: AbortController) {
-  if (!sharedAborts) setTimeout(() => controller.abort(), 0);
-  else if (abortQueue.push(controller) === 1) setTimeout(drainAborts, ABORT_DELAY_MS);
+function abortSoon(call: CallAbort) {
+  if (!sharedAborts) setTimeout(() => call.abort(), 0);
+  else if (abortQueue.push(call) === 1) setTimeout(drainAborts, ABORT_DELAY_MS);
 }
 
 function retryAfterMs(value: string | null, now: number): number {
@@ -188,6 +189,10 @@ export function createEsper(options: EsperOptions = {}): Esper {
     runtime: options.runtime ?? detectRuntime(),
   };
   const sdkHeader = `${source.sdk}/${source.version} (${source.runtime})`;
+  const timedOut: Outcome = {
+    failure: 'timeout',
+    message: `no answer within ${config.timeoutMs} ms`,
+  };
   const path = config.endpoint.pathname + config.endpoint.search;
   let backoffUntil = 0;
   // Both start now, in the background: importing the HMAC key and loading a transport (undici
@@ -321,7 +326,12 @@ export function createEsper(options: EsperOptions = {}): Esper {
     }
   }
 
-  async function ask(body: string, signal: AbortSignal, dueAt: number): Promise<Outcome> {
+  async function ask(
+    body: string,
+    call: CallAbort,
+    dueAt: number,
+    deadline: { passed: boolean },
+  ): Promise<Outcome> {
     let res: Awaited<ReturnType<typeof transport.send>>;
     let signed: Record<string, string>;
     try {
@@ -332,7 +342,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
     }
     // Under a burst, signing completions can queue up behind each other past the deadline
     // before the timer gets to run; a request that is already late is not sent at all.
-    if (signal.aborted || realClock() >= dueAt)
+    if (deadline.passed || realClock() >= dueAt)
       return { failure: 'timeout', message: 'runtime did not answer in time' };
     const slot = admitted(dueAt);
     if (slot !== true) await slot;
@@ -342,11 +352,14 @@ export function createEsper(options: EsperOptions = {}): Esper {
         method: 'POST',
         headers: { 'content-type': 'application/json', [HEADER_SDK]: sdkHeader, ...signed },
         body,
-        signal,
+        get signal() {
+          return call.signal;
+        },
+        abort: call,
         maxResponseBytes: MAX_RESPONSE_BYTES,
       });
     } catch (err) {
-      if (signal.aborted) return { failure: 'timeout', message: 'runtime did not answer in time' };
+      if (deadline.passed) return { failure: 'timeout', message: 'runtime did not answer in time' };
       if (err instanceof ResponseTooLargeError)
         return { failure: 'bad_response', message: err.message };
       return { failure: 'network', message: err instanceof Error ? err.message : String(err) };
@@ -412,16 +425,11 @@ export function createEsper(options: EsperOptions = {}): Esper {
       return fallback(request, pathname, backingOff, clientIp, facts, started);
     }
 
-    const controller = new AbortController();
     const dueAt = realClock() + config.timeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<Outcome>((resolve) => {
-      timer = setTimeout(() => {
-        resolve({ failure: 'timeout', message: `no answer within ${config.timeoutMs} ms` });
-        abortSoon(controller);
-      }, config.timeoutMs);
-    });
-    const work = (async (): Promise<Outcome> => {
+    const call = new CallAbort();
+    // Set by the deadline; the abort itself follows a little later (abortSoon).
+    const deadline = { passed: false };
+    const work = async (): Promise<Outcome> => {
       let fields: Record<string, string> | undefined;
       if (options.fields) {
         try {
@@ -441,11 +449,19 @@ export function createEsper(options: EsperOptions = {}): Esper {
         observedAt: now(),
         source,
       });
-      return ask(serializeBody(body), controller.signal, dueAt);
-    })();
-    // If the deadline wins, a late failure of `work` must not become an unhandled rejection.
-    work.catch(() => {});
-    const outcome = await Promise.race([work, deadline]);
+      return ask(serializeBody(body), call, dueAt, deadline);
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // The deadline or the answer, whichever comes first; a late failure of `work` lands on a
+    // settled promise, so it can never become an unhandled rejection.
+    const outcome = await new Promise<Outcome>((resolve, reject) => {
+      timer = setTimeout(() => {
+        deadline.passed = true;
+        resolve(timedOut);
+        abortSoon(call);
+      }, config.timeoutMs);
+      work().then(resolve, reject);
+    });
     clearTimeout(timer);
 
     if ('failure' in outcome) {

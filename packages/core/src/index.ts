@@ -1,3 +1,4 @@
+export type { AbortEmitter } from './call-abort.js';
 export { createEsper, type Esper, type ProtectFacts } from './client.js';
 export { type ClientIpOptions, type ClientIpPreset, createClientIpResolver } from './client-ip.js';
 export { cloudflareGeo } from './cloudflare-geo.js';

@@ -5,8 +5,9 @@
  * starts the load in the background so the first request's timeout is not spent on it. The
  * adapter passes `() => import('undici')` so the module resolves from its own dependencies.
  */
+import type { AbortEmitter } from './call-abort.js';
 import { ResponseTooLargeError } from './errors.js';
-import { canonicalString, type Signer, signedHeaders } from './signing.js';
+import { canonicalString, type Signer, type SignerFactory, signedHeaders } from './signing.js';
 import type { Transport, TransportRequest, TransportResponse } from './transport.js';
 
 interface NodeDigest {
@@ -24,7 +25,8 @@ export interface NodeCryptoModule {
  * A signer on node:crypto, synchronous: on Node 20 a WebCrypto digest + HMAC costs more CPU
  * than the rest of a decision (each call is a thread-pool job and a promise), and under a
  * burst those jobs queue behind each other past the timeout. Same canonical form and output
- * as the WebCrypto signer. Usage: `signer: createNodeSigner(await import('node:crypto'))`.
+ * as the WebCrypto signer. Usage: `signer: createNodeSigner(await import('node:crypto'))`, or
+ * `signer: nodeSigner`, which loads node:crypto itself.
  */
 export function createNodeSigner(
   nodeCrypto: NodeCryptoModule,
@@ -37,6 +39,24 @@ export function createNodeSigner(
   };
 }
 
+// A variable, so that this file compiles without Node's types; bundlers leave builtins alone.
+const NODE_CRYPTO = 'node:crypto';
+
+function loadNodeCrypto(): NodeCryptoModule | Promise<NodeCryptoModule> {
+  // process.getBuiltinModule (Node >= 20.16) hands over the module Node already loaded. An ESM
+  // import of node:crypto builds its namespace, touching every lazy export: ~6 ms of start-up.
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const loaded = p?.getBuiltinModule?.(NODE_CRYPTO) as NodeCryptoModule | undefined;
+  return loaded ?? (import(NODE_CRYPTO) as Promise<NodeCryptoModule>);
+}
+
+/**
+ * `createNodeSigner` on node:crypto, which it obtains when the client is created (not when
+ * this module is imported). What `@esper/express` and `@esper/lambda` pass as `signer`.
+ */
+export const nodeSigner: SignerFactory = async (keyId, secret) =>
+  createNodeSigner(await loadNodeCrypto())(keyId, secret);
+
 interface UndiciBody extends AsyncIterable<Uint8Array> {
   destroy(error?: Error): unknown;
   text(): Promise<string>;
@@ -48,7 +68,7 @@ interface UndiciPool {
     method: string;
     headers: Record<string, string>;
     body: string;
-    signal: AbortSignal;
+    signal: AbortSignal | AbortEmitter;
   }): Promise<{
     statusCode: number;
     headers: Record<string, string | string[] | undefined>;
@@ -139,7 +159,7 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
         method: req.method,
         headers: req.headers,
         body: req.body,
-        signal: req.signal,
+        signal: req.abort ?? req.signal,
       });
       const headers = res.headers;
       const declared = Number(headers['content-length']);

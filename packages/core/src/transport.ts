@@ -1,3 +1,4 @@
+import type { AbortEmitter } from './call-abort.js';
 import { ResponseTooLargeError } from './errors.js';
 
 export interface TransportRequest {
@@ -6,7 +7,12 @@ export interface TransportRequest {
   headers: Record<string, string>;
   body: string;
   /** Aborting it must close the connection. */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
+  /**
+   * The same abort as an EventEmitter-style `once('abort')`, when the caller is `@esper/core`:
+   * undici takes it as its `signal`, and no `AbortSignal` is then created for the call.
+   */
+  readonly abort?: AbortEmitter;
   /** Stop reading (and fail with ResponseTooLargeError) past this many bytes. */
   maxResponseBytes: number;
 }

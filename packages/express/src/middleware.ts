@@ -1,7 +1,6 @@
-import * as nodeCrypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createEsper, type Esper, EsperConfigError, type EsperOptions } from '@esper/core';
-import { createNodeSigner, createUndiciTransport } from '@esper/core/node';
+import { createUndiciTransport, nodeSigner } from '@esper/core/node';
 import { schemeOf, trustsProxy } from './client-ip.js';
 import { forwardUpstream, routedTarget, toWebRequest } from './request.js';
 import { appendResponseHeaders, sendResponse } from './response.js';
@@ -41,7 +40,7 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
     transport:
       options.transport ??
       (options.fetch ? undefined : createUndiciTransport({ load: () => import('undici') })),
-    signer: options.signer ?? createNodeSigner(nodeCrypto),
+    signer: options.signer ?? nodeSigner,
   });
 
   /** Resolves to true when the request should go on to the app. */

@@ -1,4 +1,3 @@
-import * as nodeCrypto from 'node:crypto';
 import {
   createEsper,
   type Decision,
@@ -6,7 +5,7 @@ import {
   type EsperOptions,
   type Logger,
 } from '@esper/core';
-import { createNodeSigner, createUndiciTransport } from '@esper/core/node';
+import { createUndiciTransport, nodeSigner } from '@esper/core/node';
 import {
   detectKind,
   type EventKind,
@@ -28,7 +27,6 @@ export type LambdaEsperOptions = Omit<EsperOptions, 'runtime' | 'sdk'>;
 // at module scope is Lambda's init phase, not a request's decision budget. A literal
 // `import('undici')` so that bundlers (esbuild, the usual Lambda packaging) still include it.
 const transport = createUndiciTransport({ load: () => import('undici') });
-const nodeSigner = createNodeSigner(nodeCrypto);
 
 function coreOptions(options: LambdaEsperOptions): EsperOptions {
   return {
