@@ -26,7 +26,8 @@ export class CallAbort implements AbortEmitter {
 
   on(_event: 'abort', listener: () => void): this {
     if (this.aborted) listener();
-    else (this.listeners ??= []).push(listener);
+    else if (this.listeners) this.listeners.push(listener);
+    else this.listeners = [listener];
     return this;
   }
 

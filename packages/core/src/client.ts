@@ -89,8 +89,6 @@ const noAnswer = (action: DecisionAction): DecisionParts => ({
 });
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
-/** Calls in flight to the runtime per client; as many as the Node transport's sockets. */
-const MAX_IN_FLIGHT = 64;
 const MAX_BACKOFF_MS = 60_000;
 const DONE: Promise<void> = Promise.resolve();
 
@@ -304,7 +302,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
   const waiting = new Set<{ dueAt: number; resolve: (admitted: true) => void }>();
 
   function admitted(dueAt: number): true | Promise<true> {
-    if (inFlight < MAX_IN_FLIGHT) {
+    if (inFlight < config.maxInFlight) {
       inFlight++;
       return true;
     }

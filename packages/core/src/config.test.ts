@@ -74,6 +74,8 @@ describe('resolveConfig', () => {
     [{ ...base, timeoutMs: 0 }, 'timeoutMs', /1 to 60000/],
     [{ ...base, timeoutMs: 60_001 }, 'timeoutMs', /1 to 60000/],
     [{ ...base, timeoutMs: 1.5 }, 'timeoutMs', /whole number/],
+    [{ ...base, maxInFlight: 0 }, 'maxInFlight', /1 to 10000, got 0/],
+    [{ ...base, maxInFlight: 2.5 }, 'maxInFlight', /whole number/],
     [{ apiKey: 'k', secret: 's', env: { ESPER_TIMEOUT_MS: 'fast' } }, 'timeoutMs', /fast/],
     [{ ...base, mode: 'dry-run' }, 'mode', /"live", "monitor"/],
     [{ apiKey: 'k', secret: 's', env: { ESPER_MODE: 'block' } }, 'mode', /block/],

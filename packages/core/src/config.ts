@@ -26,6 +26,12 @@ export interface EsperOptions {
   mode?: EnforcementMode;
   /** Budget for one decision, connect to last byte, 1–60000 ms. Env: `ESPER_TIMEOUT_MS`. Default 300. */
   timeoutMs?: number;
+  /**
+   * Runtime calls in flight at once, per client (1–10000). The rest wait for a slot until their
+   * deadline: against a runtime that hangs under a burst, starting every call would spend the
+   * event loop on sockets that cannot answer in time. Default 64.
+   */
+  maxInFlight?: number;
   /** What happens when no decision arrives in time. Env: `ESPER_FAIL_MODE`. Default `open`. */
   failMode?: FailMode;
   /** Routes that fail closed (block) whatever `failMode` says. */
@@ -85,6 +91,7 @@ export interface ResolvedConfig {
   allowedRedirectOrigins: Set<string>;
   mode: EnforcementMode;
   timeoutMs: number;
+  maxInFlight: number;
   failMode: FailMode;
   failClosed?: RouteMatcher;
   include?: RouteMatcher;
@@ -102,6 +109,7 @@ const KNOWN_OPTIONS = new Set([
   'apiBase',
   'mode',
   'timeoutMs',
+  'maxInFlight',
   'failMode',
   'failClosedRoutes',
   'include',
@@ -211,6 +219,14 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
     );
   }
 
+  const maxInFlight = options.maxInFlight ?? 64;
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > 10_000) {
+    throw new EsperConfigError(
+      'maxInFlight',
+      `must be a whole number from 1 to 10000, got ${String(options.maxInFlight)}`,
+    );
+  }
+
   const mode = oneOf('mode', options.mode ?? env.ESPER_MODE, ['live', 'monitor'] as const, 'live');
   const failMode = oneOf(
     'failMode',
@@ -277,6 +293,7 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
     allowedRedirectOrigins,
     mode,
     timeoutMs,
+    maxInFlight,
     failMode,
     failClosed: routes('failClosedRoutes', options.failClosedRoutes),
     include: routes('include', options.include),
