@@ -125,16 +125,20 @@ const realClock: () => number = globalThis.performance ? () => performance.now()
 /**
  * Aborts that wait their turn. Tearing down a connection costs up to a millisecond under load;
  * when a burst of requests times out together, doing it in each timer would push the deadlines
- * still to come past their time. On servers (Node, Bun, Deno) a shared queue starts a little
- * after the first deadline, then aborts a quarter of a millisecond's worth per event-loop turn
- * (after that turn's timers), so deadlines decide first. Workers refuse I/O on behalf of
- * another request, so there, as wherever `setImmediate` is missing, each request aborts from
- * its own timer on the next turn.
+ * still to come past their time. On servers (Node, Bun, Deno) a shared queue waits until no
+ * deadline has fired for a few milliseconds (or its oldest entry has waited 250 ms, so a
+ * steady stream of timeouts is still torn down), then aborts a quarter of a millisecond's
+ * worth per event-loop turn, after that turn's timers. Workers refuse I/O on behalf of another
+ * request, so there, as wherever `setImmediate` is missing, each request aborts from its own
+ * timer on the next turn.
  */
-const ABORT_DELAY_MS = 20;
+const ABORT_QUIET_MS = 5;
+const ABORT_MAX_WAIT_MS = 250;
 const ABORT_SLICE_MS = 0.25;
 const abortQueue: (CallAbort | undefined)[] = [];
 let abortHead = 0;
+let lastDeadlineAt = 0;
+let batchStartedAt = 0;
 const setImmediateFn = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
 const sharedAborts =
   typeof setImmediateFn === 'function' &&
@@ -142,7 +146,12 @@ const sharedAborts =
     'Cloudflare-Workers';
 
 function drainAborts() {
-  const until = realClock() + ABORT_SLICE_MS;
+  const t = realClock();
+  if (t - lastDeadlineAt < ABORT_QUIET_MS && t - batchStartedAt < ABORT_MAX_WAIT_MS) {
+    setTimeout(drainAborts, ABORT_QUIET_MS);
+    return;
+  }
+  const until = t + ABORT_SLICE_MS;
   while (abortHead < abortQueue.length && realClock() < until) {
     const call = abortQueue[abortHead];
     abortQueue[abortHead++] = undefined;
@@ -155,8 +164,15 @@ function drainAborts() {
 }
 
 function abortSoon(call: CallAbort) {
-  if (!sharedAborts) setTimeout(() => call.abort(), 0);
-  else if (abortQueue.push(call) === 1) setTimeout(drainAborts, ABORT_DELAY_MS);
+  if (!sharedAborts) {
+    setTimeout(() => call.abort(), 0);
+    return;
+  }
+  lastDeadlineAt = realClock();
+  if (abortQueue.push(call) === 1) {
+    batchStartedAt = lastDeadlineAt;
+    setTimeout(drainAborts, ABORT_QUIET_MS);
+  }
 }
 
 function retryAfterMs(value: string | null, now: number): number {
