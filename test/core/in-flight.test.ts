@@ -1,4 +1,4 @@
-import { createEsper, type EsperOptions } from '@esper/core';
+import { createEsper, type EsperOptions, type Transport } from '@esper/core';
 import { createUndiciTransport } from '@esper/core/node';
 import { DEFAULT_TEST_KEY, type MockRuntime, startMockRuntime } from '@esper/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -54,5 +54,38 @@ describe.each(transports)('maxInFlight (%s transport)', (_, transport) => {
     } finally {
       await e.close();
     }
+  });
+});
+
+describe('maxInFlight slots', () => {
+  it('a call that never settles (its transport ignores the abort) frees its slot after a while', async () => {
+    let sends = 0;
+    const answer = JSON.stringify({ action: 'allow', decision_id: 'dec_1' });
+    const transport: Transport = {
+      send: () => {
+        sends++;
+        // The first two calls never settle, whatever happens to their signal.
+        if (sends <= 2) return new Promise(() => {});
+        return Promise.resolve({ status: 200, headers: new Headers(), body: answer });
+      },
+    };
+    const e = createEsper({
+      apiKey: 'k',
+      secret: 's',
+      apiBase: 'https://rt.example',
+      env: {},
+      cache: false,
+      maxInFlight: 2,
+      timeoutMs: 50,
+      transport,
+    });
+    const first = await Promise.all(
+      [1, 2, 3].map((i) => e.protect(new Request(`https://a.example/${i}`))),
+    );
+    expect(first.map((d) => d.reason)).toEqual(['timeout', 'timeout', 'timeout']);
+    expect(sends).toBe(2);
+    await new Promise((r) => setTimeout(r, 1100));
+    const later = await e.protect(new Request('https://a.example/later'));
+    expect([later.source, later.decisionId, sends]).toEqual(['remote', 'dec_1', 3]);
   });
 });

@@ -89,6 +89,12 @@ const noAnswer = (action: DecisionAction): DecisionParts => ({
 });
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
+/** How long past its deadline a call that never settled still holds its in-flight slot. */
+const SLOT_TTL_MS = 1000;
+
+interface Slot {
+  dueAt: number;
+}
 const MAX_BACKOFF_MS = 60_000;
 const DONE: Promise<void> = Promise.resolve();
 
@@ -145,10 +151,15 @@ const sharedAborts =
   (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent !==
     'Cloudflare-Workers';
 
+/** Clean-up timers do not keep a process alive (Node, Bun, Deno have `unref`). */
+function unref(timer: unknown) {
+  (timer as { unref?: () => void } | undefined)?.unref?.();
+}
+
 function drainAborts() {
   const t = realClock();
   if (t - lastDeadlineAt < ABORT_QUIET_MS && t - batchStartedAt < ABORT_MAX_WAIT_MS) {
-    setTimeout(drainAborts, ABORT_QUIET_MS);
+    unref(setTimeout(drainAborts, ABORT_QUIET_MS));
     return;
   }
   const until = t + ABORT_SLICE_MS;
@@ -171,7 +182,7 @@ function abortSoon(call: CallAbort) {
   lastDeadlineAt = realClock();
   if (abortQueue.push(call) === 1) {
     batchStartedAt = lastDeadlineAt;
-    setTimeout(drainAborts, ABORT_QUIET_MS);
+    unref(setTimeout(drainAborts, ABORT_QUIET_MS));
   }
 }
 
@@ -314,29 +325,43 @@ export function createEsper(options: EsperOptions = {}): Esper {
   // Calls in flight to the runtime are capped. When it hangs under a burst, starting every
   // call would spend the event loop opening sockets that cannot answer in time and make every
   // decision late; the rest wait here, and one whose deadline passes while waiting is never sent.
-  let inFlight = 0;
-  const waiting = new Set<{ dueAt: number; resolve: (admitted: true) => void }>();
+  // A slot is freed when its call settles, and in any case SLOT_TTL_MS after its deadline: a
+  // call that never settles (a request the platform cancelled, a transport that ignores the
+  // abort) must not hold a slot for ever.
+  const slots = new Set<Slot>();
+  const waiting = new Set<{ slot: Slot; resolve: (slot: Slot) => void }>();
 
-  function admitted(dueAt: number): true | Promise<true> {
-    if (inFlight < config.maxInFlight) {
-      inFlight++;
-      return true;
-    }
-    return new Promise((resolve) => waiting.add({ dueAt, resolve }));
+  function freeExpired(t: number) {
+    for (const slot of slots) if (slot.dueAt + SLOT_TTL_MS <= t) slots.delete(slot);
   }
 
-  function release() {
-    inFlight--;
+  function acquire(dueAt: number): Slot | Promise<Slot> {
+    const slot: Slot = { dueAt };
+    if (slots.size < config.maxInFlight && waiting.size === 0) {
+      slots.add(slot);
+      return slot;
+    }
+    // Queued, then admitted at once if expired slots make room.
+    const queued = new Promise<Slot>((resolve) => waiting.add({ slot, resolve }));
+    admitWaiting();
+    return queued;
+  }
+
+  function release(slot: Slot) {
+    if (slots.delete(slot)) admitWaiting();
+  }
+
+  /** Oldest first. Past-due waiters are dropped unresumed: their deadline decides them. */
+  function admitWaiting() {
     const t = realClock();
+    if (slots.size >= config.maxInFlight) freeExpired(t);
     for (const next of waiting) {
+      if (next.slot.dueAt > t && slots.size >= config.maxInFlight) return;
       waiting.delete(next);
-      if (next.dueAt > t) {
-        inFlight++;
-        next.resolve(true);
-        return;
+      if (next.slot.dueAt > t) {
+        slots.add(next.slot);
+        next.resolve(next.slot);
       }
-      // Past due: its deadline decides (or already decided) it. Left unsettled rather than
-      // resumed, so a burst of expired waiters costs no work at all; nothing else holds it.
     }
   }
 
@@ -356,10 +381,13 @@ export function createEsper(options: EsperOptions = {}): Esper {
     }
     // Under a burst, signing completions can queue up behind each other past the deadline
     // before the timer gets to run; a request that is already late is not sent at all.
-    if (deadline.passed || realClock() >= dueAt)
-      return { failure: 'timeout', message: 'runtime did not answer in time' };
-    const slot = admitted(dueAt);
-    if (slot !== true) await slot;
+    if (deadline.passed || realClock() >= dueAt) return timedOut;
+    const acquired = acquire(dueAt);
+    const slot = acquired instanceof Promise ? await acquired : acquired;
+    if (deadline.passed) {
+      release(slot);
+      return timedOut;
+    }
     try {
       res = await transport.send({
         url: config.endpoint.href,
@@ -373,12 +401,12 @@ export function createEsper(options: EsperOptions = {}): Esper {
         maxResponseBytes: MAX_RESPONSE_BYTES,
       });
     } catch (err) {
-      if (deadline.passed) return { failure: 'timeout', message: 'runtime did not answer in time' };
+      if (deadline.passed) return timedOut;
       if (err instanceof ResponseTooLargeError)
         return { failure: 'bad_response', message: err.message };
       return { failure: 'network', message: err instanceof Error ? err.message : String(err) };
     } finally {
-      release();
+      release(slot);
     }
     if (res.status === 429)
       backoffUntil = now() + retryAfterMs(res.headers.get('retry-after'), now());

@@ -7,7 +7,13 @@
  */
 import type { AbortEmitter } from './call-abort.js';
 import { ResponseTooLargeError } from './errors.js';
-import { canonicalString, type Signer, type SignerFactory, signedHeaders } from './signing.js';
+import {
+  canonicalString,
+  createSigner,
+  type Signer,
+  type SignerFactory,
+  signedHeaders,
+} from './signing.js';
 import type { Transport, TransportRequest, TransportResponse } from './transport.js';
 
 interface NodeDigest {
@@ -54,8 +60,16 @@ function loadNodeCrypto(): NodeCryptoModule | Promise<NodeCryptoModule> {
  * `createNodeSigner` on node:crypto, which it obtains when the client is created (not when
  * this module is imported). What `@esper/express` and `@esper/lambda` pass as `signer`.
  */
-export const nodeSigner: SignerFactory = async (keyId, secret) =>
-  createNodeSigner(await loadNodeCrypto())(keyId, secret);
+export const nodeSigner: SignerFactory = async (keyId, secret) => {
+  let nodeCrypto: NodeCryptoModule;
+  try {
+    nodeCrypto = await loadNodeCrypto();
+  } catch {
+    // A bundler that cannot follow the import (only on Node < 20.16): WebCrypto still signs.
+    return createSigner(keyId, secret);
+  }
+  return createNodeSigner(nodeCrypto)(keyId, secret);
+};
 
 interface UndiciBody extends AsyncIterable<Uint8Array> {
   destroy(error?: Error): unknown;

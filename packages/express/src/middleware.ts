@@ -40,7 +40,8 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
     transport:
       options.transport ??
       (options.fetch ? undefined : createUndiciTransport({ load: () => import('undici') })),
-    signer: options.signer ?? nodeSigner,
+    // A `crypto` of the user's own (tests, a FIPS provider) keeps signing with it.
+    signer: options.signer ?? (options.crypto ? undefined : nodeSigner),
   });
 
   /** Resolves to true when the request should go on to the app. */

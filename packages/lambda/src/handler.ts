@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import {
   createEsper,
   type Decision,
@@ -21,17 +22,31 @@ import { SDK_NAME, SDK_VERSION } from './version.js';
 /** `EsperOptions` minus what the adapter sets itself (`runtime`, `sdk`). */
 export type LambdaEsperOptions = Omit<EsperOptions, 'runtime' | 'sdk'>;
 
+declare const __filename: string | undefined;
+
 // One keep-alive pool per execution environment, reused by every warm invocation. undici takes
-// ~100 ms to load, so importing this package does not load it: creating the first Esper
-// handler does (the transport's warm-up starts the import at once), which for a handler built
-// at module scope is Lambda's init phase, not a request's decision budget. A literal
-// `import('undici')` so that bundlers (esbuild, the usual Lambda packaging) still include it.
-const transport = createUndiciTransport({ load: () => import('undici') });
+// ~100 ms to load: not on import (a module that never builds a handler pays nothing), and not
+// inside a request's decision budget either. It is loaded synchronously when the first Esper
+// handler is created (the transport's warm-up calls `load` at once), which for a handler built
+// at module scope is Lambda's init phase, with its full CPU. In a bundle (esbuild, `sam build`)
+// undici is not beside this file: the literal `import('undici')` is what bundlers include, and
+// its module body runs in the microtask right after, still before the init phase ends.
+function loadUndici() {
+  try {
+    // __filename in the CommonJS build, import.meta.url in the ES module one.
+    const here = typeof __filename === 'string' ? __filename : import.meta.url;
+    return Promise.resolve(createRequire(here)('undici') as typeof import('undici'));
+  } catch {
+    return import('undici');
+  }
+}
+const transport = createUndiciTransport({ load: loadUndici });
 
 function coreOptions(options: LambdaEsperOptions): EsperOptions {
   return {
     transport,
-    signer: nodeSigner,
+    // A `crypto` of the user's own (tests, a FIPS provider) keeps signing with it.
+    signer: options.crypto ? undefined : nodeSigner,
     ...options,
     // With each event's own source address as `remoteAddress` (sourceIp, or the hop ALB
     // appended), this preset is right for every event kind; `trustedProxies` still apply.
