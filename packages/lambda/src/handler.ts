@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module';
+// Aliased: Lambda ESM bundles commonly start with a banner declaring `createRequire` itself.
+import { createRequire as esperCreateRequire } from 'node:module';
 import {
   createEsper,
   type Decision,
@@ -35,7 +36,7 @@ function loadUndici() {
   try {
     // __filename in the CommonJS build, import.meta.url in the ES module one.
     const here = typeof __filename === 'string' ? __filename : import.meta.url;
-    return Promise.resolve(createRequire(here)('undici') as typeof import('undici'));
+    return Promise.resolve(esperCreateRequire(here)('undici') as typeof import('undici'));
   } catch {
     return import('undici');
   }
