@@ -50,7 +50,8 @@ const NODE_CRYPTO = 'node:crypto';
 
 function loadNodeCrypto(): NodeCryptoModule | Promise<NodeCryptoModule> {
   // process.getBuiltinModule (Node >= 20.16) hands over the module Node already loaded. An ESM
-  // import of node:crypto builds its namespace, touching every lazy export: ~6 ms of start-up.
+  // import of node:crypto builds its namespace, touching every lazy export: several ms of start-up
+  // (bench/import-costs.mjs).
   const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const loaded = p?.getBuiltinModule?.(NODE_CRYPTO) as NodeCryptoModule | undefined;
   return loaded ?? (import(NODE_CRYPTO) as Promise<NodeCryptoModule>);

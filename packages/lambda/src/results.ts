@@ -2,7 +2,8 @@ import type { HeaderPair, Logger } from '@esper/core';
 import type { EventKind } from './events.js';
 
 // ALB wants a reason phrase. The statuses Esper and typical custom block/challenge pages send;
-// `node:http`'s full table is not imported for them (loading http costs ~5 ms of cold start).
+// `node:http`'s full table is not imported for them: importing it is milliseconds of every cold
+// start (bench/import-costs.mjs).
 const REASONS: Record<number, string> = {
   200: 'OK',
   301: 'Moved Permanently',
