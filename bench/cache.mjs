@@ -7,7 +7,12 @@ import { emit, KEY, percentile, QUICK, round } from './lib.mjs';
 
 const N = QUICK ? 20_000 : 200_000;
 let sent = 0;
-const answer = JSON.stringify({ decision_id: 'dec_1', action: 'block', ttl_seconds: 3600 });
+const answer = JSON.stringify({
+  decision_id: 'dec_1',
+  action: 'block',
+  ttl_seconds: 3600,
+  cache_scope: 'client',
+});
 const esper = createEsper({
   ...KEY,
   apiBase: 'https://api.example',

@@ -237,7 +237,7 @@ describe('the timeout bound', () => {
 
 describe('decision cache', () => {
   it('serves a cached block without a second call', async () => {
-    rt.script({ answer: { action: 'block', ttl_seconds: 60 } });
+    rt.script({ answer: { action: 'block', ttl_seconds: 60, cache_scope: 'client' } });
     const e = esper();
     const first = await e.protect(api('/a'), facts);
     const second = await e.protect(api('/b'), facts);
@@ -253,7 +253,7 @@ describe('decision cache', () => {
   });
 
   it('keys by client: another IP or user agent asks again', async () => {
-    rt.script({ answer: { action: 'block', ttl_seconds: 60 } });
+    rt.script({ answer: { action: 'block', ttl_seconds: 60, cache_scope: 'client' } });
     const e = esper();
     await e.protect(api(), facts);
     await e.protect(api(), { remoteAddress: '203.0.113.11' });
@@ -263,7 +263,7 @@ describe('decision cache', () => {
 
   it('does not cache allow by default, nor TTL 0, nor fallbacks', async () => {
     const e = esper();
-    rt.script({ answer: { action: 'allow', ttl_seconds: 60 }, times: 1 });
+    rt.script({ answer: { action: 'allow', ttl_seconds: 60, cache_scope: 'client' }, times: 1 });
     rt.script({ answer: { action: 'block', ttl_seconds: 0 }, times: 1 });
     rt.script({ answer: { fault: 'status', status: 500 }, times: 1 });
     for (let i = 0; i < 4; i++) await e.protect(api(), facts);
@@ -271,14 +271,14 @@ describe('decision cache', () => {
   });
 
   it('caches allow when asked to', async () => {
-    rt.script({ answer: { action: 'allow', ttl_seconds: 60 } });
+    rt.script({ answer: { action: 'allow', ttl_seconds: 60, cache_scope: 'client' } });
     const e = esper({ cache: { cacheAllow: true } });
     await e.protect(api(), facts);
     expect((await e.protect(api(), facts)).source).toBe('cache');
   });
 
   it('a request carrying a clearance skips the cached challenge and replaces it', async () => {
-    rt.script({ answer: { action: 'challenge', ttl_seconds: 60 }, times: 1 });
+    rt.script({ answer: { action: 'challenge', ttl_seconds: 60, cache_scope: 'client' }, times: 1 });
     rt.script({ answer: { action: 'allow' } });
     const e = esper();
     await e.protect(browser(), facts);
@@ -291,7 +291,7 @@ describe('decision cache', () => {
 
   it('expires with the runtime TTL and stays within its bound', async () => {
     let clock = Date.now();
-    rt.script({ answer: { action: 'block', ttl_seconds: 1 } });
+    rt.script({ answer: { action: 'block', ttl_seconds: 1, cache_scope: 'client' } });
     const e = esper({ now: () => clock, cache: { maxEntries: 5 } });
     await e.protect(api(), facts);
     clock += 1001;
@@ -422,15 +422,15 @@ describe('never throws, never loses the request', () => {
 
 describe('routes and fields', () => {
   it('skips static assets and excluded routes without a call', async () => {
-    const e = esper({ exclude: ['/health'], include: ['/app/**', '/health', '/logo.png'] });
-    expect(await e.protect(browser('/logo.png'), facts)).toMatchObject({
+    const e = esper({ exclude: ['/health'], include: ['/app/**', '/health'] });
+    expect((await e.protect(browser('/health'), facts)).source).toBe('skipped');
+    expect((await e.protect(browser('/other'), facts)).source).toBe('skipped');
+    expect((await e.protect(browser('/app/x'), facts)).source).toBe('remote');
+    expect(await esper().protect(browser('/logo.png'), facts)).toMatchObject({
       source: 'skipped',
       reason: 'excluded',
       action: 'allow',
     });
-    expect((await e.protect(browser('/health'), facts)).source).toBe('skipped');
-    expect((await e.protect(browser('/other'), facts)).source).toBe('skipped');
-    expect((await e.protect(browser('/app/x'), facts)).source).toBe('remote');
     expect(rt.requests).toHaveLength(1);
   });
 
@@ -503,7 +503,7 @@ describe('facts.clientIp', () => {
 
 describe('review fixes', () => {
   it('a clearance (even a forged one) does not lift a cached block', async () => {
-    rt.script({ answer: { action: 'block', ttl_seconds: 60 } });
+    rt.script({ answer: { action: 'block', ttl_seconds: 60, cache_scope: 'client' } });
     const e = esper();
     await e.protect(browser(), facts);
     const again = await e.protect(
@@ -519,6 +519,7 @@ describe('review fixes', () => {
       answer: {
         action: 'block',
         ttl_seconds: 60,
+        cache_scope: 'client',
         response_headers: [
           ['set-cookie', 'seen=1'],
           ['x-why', 'policy'],
@@ -534,7 +535,7 @@ describe('review fixes', () => {
   });
 
   it('user agents that differ only past the wire limit share one cache entry', async () => {
-    rt.script({ answer: { action: 'block', ttl_seconds: 60 } });
+    rt.script({ answer: { action: 'block', ttl_seconds: 60, cache_scope: 'client' } });
     const e = esper();
     const ua = 'x'.repeat(800);
     await e.protect(api('/api', { 'user-agent': `${ua}a` }), facts);

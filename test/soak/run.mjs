@@ -26,7 +26,7 @@ const runtime = await startMockRuntime({
   answers: [
     {
       match: (body) => blocked(body.request.client_ip ?? '0.0.0.1'),
-      answer: { action: 'block', ttl_seconds: 300, policy_id: 'pol_soak' },
+      answer: { action: 'block', ttl_seconds: 300, cache_scope: 'client', policy_id: 'pol_soak' },
     },
   ],
   defaultAnswer: { action: 'allow' },

@@ -64,7 +64,7 @@ describe('withEsper in workerd', () => {
           },
         },
         { match: { path: '/block' }, answer: { action: 'block' } },
-        { match: { path: /^\/cached\// }, answer: { action: 'block', ttl_seconds: 60 } },
+        { match: { path: /^\/cached\// }, answer: { action: 'block', ttl_seconds: 60, cache_scope: 'client' } },
       ],
     });
     script = await bundle(WORKER);

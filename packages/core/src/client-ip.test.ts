@@ -99,3 +99,109 @@ describe('trusted proxies', () => {
     );
   });
 });
+
+describe('x-forwarded-for lines kept apart (forwardedFor)', () => {
+  const heroku = createClientIpResolver({ preset: 'heroku' });
+
+  it('heroku: the router appended to the first line only; later lines are the client own', () => {
+    // A client sent two lines; the router appended the peer it saw to the first one.
+    const lines = ['6.6.6.9, 198.51.100.20', '6.6.6.10'];
+    const joined = h({ 'x-forwarded-for': lines.join(', ') });
+    expect(heroku(joined, '10.0.0.1', lines)).toBe('198.51.100.20');
+  });
+
+  it('heroku behind a CDN: the walk stays on the first line', () => {
+    const resolve = createClientIpResolver({
+      preset: 'heroku',
+      trustedProxies: ['203.0.113.0/24'],
+    });
+    const lines = ['198.51.100.21, 203.0.113.50', '6.6.6.11, 203.0.113.51'];
+    expect(resolve(h({}), '10.0.0.1', lines)).toBe('198.51.100.21');
+  });
+
+  it('heroku with one line or none reads as before', () => {
+    expect(heroku(h({}), '10.0.0.1', ['6.6.6.6, 198.51.100.22'])).toBe('198.51.100.22');
+    expect(heroku(h({}), '127.0.0.1', [])).toBe('127.0.0.1');
+  });
+
+  it('aws-alb: several lines at the target are not what ALB is known to send; no guess', () => {
+    const alb = createClientIpResolver({ preset: 'aws-alb' });
+    expect(alb(h({}), undefined, ['6.6.6.12', '6.6.6.13, 198.51.100.23'])).toBeUndefined();
+    expect(alb(h({}), undefined, ['6.6.6.12, 198.51.100.23'])).toBe('198.51.100.23');
+  });
+
+  it('direct with trusted proxies: lines are one list in order (RFC 9110 5.3)', () => {
+    const resolve = createClientIpResolver({ trustedProxies: ['10.0.0.0/8'] });
+    expect(resolve(h({}), '10.0.0.5', ['6.6.6.14', '198.51.100.24, 10.0.0.2'])).toBe(
+      '198.51.100.24',
+    );
+  });
+
+  it('header presets ignore the lines', () => {
+    const cf = createClientIpResolver({ preset: 'cloudflare' });
+    expect(cf(h({ 'cf-connecting-ip': '198.51.100.25' }), undefined, ['6.6.6.15'])).toBe(
+      '198.51.100.25',
+    );
+  });
+});
+
+describe("trustedHeader: 'Forwarded' (RFC 7239)", () => {
+  const resolve = createClientIpResolver({ trustedHeader: 'Forwarded' });
+  const fwd = (value: string) => resolve(h({ forwarded: value }), '10.0.0.1');
+
+  it.each([
+    ['for=198.51.100.30', '198.51.100.30'],
+    ['for="198.51.100.30:4711"', '198.51.100.30'],
+    ['For="[2001:db8:cafe::17]"', '2001:db8:cafe::17'],
+    ['for="[2001:db8:cafe::17]:4711";proto=https', '2001:db8:cafe::17'],
+    ['proto=http;for=198.51.100.31;by=203.0.113.43', '198.51.100.31'],
+    // Each proxy appends an element: the last is the one the user's edge wrote.
+    ['for=6.6.6.16, for=198.51.100.32', '198.51.100.32'],
+    ['for="6.6.6.17;x", for=198.51.100.33', '198.51.100.33'],
+    ['for="198.51.100.34:_hidden"', '198.51.100.34'],
+  ])('%s → %s', (value, expected) => {
+    expect(fwd(value)).toBe(expected);
+  });
+
+  it.each([
+    ['unknown', 'for=unknown'],
+    ['obfuscated', 'for=_hidden'],
+    ['a client element before an unknown one', 'for=6.6.6.18, for=unknown'],
+    ['no for', 'proto=https;by=203.0.113.43'],
+    ['two for in one element', 'for=6.6.6.19;for=198.51.100.35'],
+    ['IPv6 without brackets', 'for="2001:db8::1"'],
+    ['an unquoted port (not RFC 7239)', 'for=198.51.100.36:80'],
+    ['an unterminated quote', 'for="198.51.100.37'],
+    ['a quoted comma splitting an element', 'for="198.51.100.38, for=6.6.6.20"'],
+    ['an X-Forwarded-For list', '198.51.100.39, 6.6.6.21'],
+    ['a bad port', 'for="198.51.100.40:http"'],
+  ])('%s gives no IP', (_, value) => {
+    expect(fwd(value)).toBeUndefined();
+  });
+});
+
+describe('clientIp options name the entry at fault', () => {
+  it.each([
+    ['10.0.0.1:80', /clientIp\.trustedProxies\[2\].*port/],
+    ['[::1]', /clientIp\.trustedProxies\[2\].*brackets/],
+    ['10.0.0.0 /8', /clientIp\.trustedProxies\[2\].*space/],
+    ['fe80::1%eth0', /clientIp\.trustedProxies\[2\].*zone id/],
+    ['::ffff:a00:2/136', /clientIp\.trustedProxies\[2\].*0-128/],
+  ])('trustedProxies[2] = %j', (entry, message) => {
+    const options = { trustedProxies: ['10.0.0.0/8', '::1', entry] };
+    expect(() => createClientIpResolver(options)).toThrow(message);
+  });
+
+  it('accepts the IPv4-mapped ranges proxy-addr accepts, with their IPv6 meaning', () => {
+    const resolve = createClientIpResolver({ trustedProxies: ['::ffff:a00:2/122'] });
+    expect(resolve(h({ 'x-forwarded-for': '198.51.100.41, 10.0.0.63' }), '10.0.0.1')).toBe(
+      '198.51.100.41',
+    );
+  });
+
+  it('refuses a trustedHeader that is not a header name', () => {
+    expect(() => createClientIpResolver({ trustedHeader: 'true client ip' })).toThrow(
+      /clientIp\.trustedHeader.*not a header name/,
+    );
+  });
+});

@@ -1,3 +1,4 @@
+import { Backoff } from './backoff.js';
 import { DecisionCache } from './cache.js';
 import { CallAbort } from './call-abort.js';
 import { type EsperOptions, type ResolvedConfig, resolveConfig } from './config.js';
@@ -20,20 +21,34 @@ import { EsperConfigError, ResponseTooLargeError } from './errors.js';
 import { normalizeIp } from './ip.js';
 import { safeLogger, silentLogger } from './logger.js';
 import {
+  badRequestResponse,
   blockResponse,
   challengeResponse,
   clearanceRedirect,
   decorateResponse,
   upstreamHeaders,
 } from './respond.js';
-import { isStaticAsset, normalizePath } from './routes.js';
+import { hasDotSegment, isStaticAsset, routePath } from './routes.js';
 import { createSigner, HEADER_SDK, type Signer, type SignerFactory } from './signing.js';
+import { DecisionCounter, type EsperStats, failOpenNotice } from './stats.js';
 import { createFetchTransport } from './transport.js';
 import { keepStart } from './truncate.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
 /** What the platform knows about a request that the Web `Request` does not carry. */
 export interface ProtectFacts {
+  /**
+   * The path the platform's router will route on, raw (origin-form, no query), when it is not
+   * the `Request` URL's: the URL parser resolves dot segments and re-encodes, Node and Lambda
+   * hand the application the path as sent. Route rules and the runtime see this path.
+   */
+  path?: string;
+  /**
+   * The `x-forwarded-for` header lines as received, in order, where the platform keeps them
+   * apart (Node's `rawHeaders`, ALB multi-value events): some proxies (the Heroku router)
+   * append to the first line only, which `Headers` would hide by joining them.
+   */
+  forwardedFor?: readonly string[];
   /** The address the platform vouches for: the socket peer, or a Lambda event's `sourceIp`. */
   remoteAddress?: string;
   /**
@@ -52,8 +67,11 @@ export interface ProtectFacts {
 export interface Esper {
   /** Decides on a request. Never throws and never takes longer than `timeoutMs` (plus a few ms). */
   protect(request: Request, facts?: ProtectFacts): Promise<Decision>;
-  /** The response to send instead of the application's, or null to continue. */
-  respond(decision: Decision, request: Request): Promise<Response | null>;
+  /**
+   * The response to send instead of the application's, or null to continue. Without a request
+   * (one that could not be built), an enforced decision gets the JSON form.
+   */
+  respond(decision: Decision, request?: Request): Promise<Response | null>;
   /** Adds the runtime's response headers (e.g. `set-cookie`) to the application's response. */
   decorate(response: Response, decision: Decision): Response;
   /** Request headers for the application: the client's `x-esper-*` removed, the decision's added. */
@@ -64,6 +82,15 @@ export interface Esper {
    * adapters that fail before `protect()` can run, so they treat the request as it would.
    */
   failsClosed(pathname: string, request?: Request): boolean;
+  /**
+   * The decision for a request an adapter could not screen (it could not even be turned into a
+   * `Request`, or screening threw): allow or block as `failMode` and `failClosedRoutes` say for
+   * `pathname`, `source: 'fallback'`, `reason: 'internal'`, logged and counted like every
+   * fallback. Apply it like any decision; never pass the request on undecided.
+   */
+  screenFailed(pathname: string, error: unknown, request?: Request): Decision;
+  /** Counts of decisions by source and reason since the client was created. */
+  readonly stats: EsperStats;
   /** Number of decisions held in the cache. */
   readonly cacheSize: number;
   close(): Promise<void>;
@@ -74,7 +101,7 @@ type Outcome =
   | { failure: FailureReason; message: string; status?: number };
 
 /** What a decision says, before the client adds where it came from and how long it took. */
-type DecisionParts = Omit<RuntimeAnswer, 'mode'> & {
+type DecisionParts = Omit<RuntimeAnswer, 'mode' | 'cacheScope'> & {
   mode?: Decision['mode'];
   status?: number;
 };
@@ -88,6 +115,19 @@ const noAnswer = (action: DecisionAction): DecisionParts => ({
   upstreamHeaders: [],
 });
 
+let placeholder: Request | undefined;
+/** For the rare call with no request at hand (it could not be built); JSON responses. */
+const placeholderRequest = () => (placeholder ??= new Request('http://localhost/'));
+
+/** A request whose path could not be given a route: anything the parser accepts, else `/`. */
+function requestFor(pathname: string): Request {
+  try {
+    return new Request(`http://localhost/${pathname.replace(/^\/+/, '')}`);
+  } catch {
+    return placeholderRequest();
+  }
+}
+
 const MAX_RESPONSE_BYTES = 64 * 1024;
 /** How long past its deadline a call that never settled still holds its in-flight slot. */
 const SLOT_TTL_MS = 1000;
@@ -95,7 +135,6 @@ const SLOT_TTL_MS = 1000;
 interface Slot {
   dueAt: number;
 }
-const MAX_BACKOFF_MS = 60_000;
 const DONE: Promise<void> = Promise.resolve();
 
 function detectRuntime(): string {
@@ -186,13 +225,6 @@ function abortSoon(call: CallAbort) {
   }
 }
 
-function retryAfterMs(value: string | null, now: number): number {
-  if (!value) return 1000;
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
-  return Math.min(Math.max(Number.isFinite(ms) ? ms : 1000, 0), MAX_BACKOFF_MS);
-}
-
 export function createEsper(options: EsperOptions = {}): Esper {
   const config: ResolvedConfig = resolveConfig(options);
   const logger = safeLogger(options.logger ?? silentLogger);
@@ -219,7 +251,12 @@ export function createEsper(options: EsperOptions = {}): Esper {
     message: `no answer within ${config.timeoutMs} ms`,
   };
   const path = config.endpoint.pathname + config.endpoint.search;
-  let backoffUntil = 0;
+  const backoff = new Backoff(now);
+  const counter = new DecisionCounter();
+  // Without a logger, failing open must still be visible somewhere.
+  const noticeFailOpen = options.logger
+    ? undefined
+    : failOpenNotice(now, (message) => globalThis.console?.warn(message));
   // Both start now, in the background: importing the HMAC key and loading a transport (undici
   // takes ~100 ms to import) would otherwise be paid out of the first request's timeout.
   const makeSigner: SignerFactory =
@@ -276,6 +313,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
       latencyMs: clock() - started,
       pending: DONE,
     };
+    counter.count(decision);
     if (options.onDecision) {
       const hook = options.onDecision;
       decision.pending = Promise.resolve()
@@ -301,6 +339,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
   ): Decision {
     const closed = routeFailsClosed(pathname, request);
     const action: DecisionAction = closed ? 'block' : 'allow';
+    if (!closed && config.mode === 'live') noticeFailOpen?.(outcome.failure);
     const level = outcome.status === 400 || outcome.status === 401 ? 'error' : 'warn';
     logger[level](
       { reason: outcome.failure, status: outcome.status, detail: outcome.message, action },
@@ -312,14 +351,28 @@ export function createEsper(options: EsperOptions = {}): Esper {
     return finish(request, parts, 'fallback', outcome.failure, clientIp, facts, started);
   }
 
+  /** `pathname` is in `routePath` form. */
   function routeFailsClosed(pathname: string, request: Request): boolean {
-    if (config.failMode === 'closed') return true;
+    return config.failMode === 'closed' || namedFailClosed(pathname, request);
+  }
+
+  function namedFailClosed(pathname: string, request: Request): boolean {
     try {
-      return config.failClosed?.(normalizePath(pathname), request) ?? false;
+      return config.failClosed?.(pathname, request) ?? false;
     } catch {
       // A route predicate that throws cannot say the route is safe to leave open.
       return true;
     }
+  }
+
+  /** Routes the user excluded, or static assets the user did not name in a route option. */
+  function skips(pathname: string, request: Request): boolean {
+    if (config.exclude?.(pathname, request)) return true;
+    if (config.include && !config.include(pathname, request)) return true;
+    const readOnly = request.method === 'GET' || request.method === 'HEAD';
+    if (!config.excludeStaticAssets || !readOnly || !isStaticAsset(pathname)) return false;
+    // Configuration that names a route beats the static-asset default.
+    return config.include === undefined && !namedFailClosed(pathname, request);
   }
 
   // Calls in flight to the runtime are capped. When it hangs under a burst, starting every
@@ -408,8 +461,8 @@ export function createEsper(options: EsperOptions = {}): Esper {
     } finally {
       release(slot);
     }
-    if (res.status === 429)
-      backoffUntil = now() + retryAfterMs(res.headers.get('retry-after'), now());
+    if (res.status === 429) backoff.rateLimited(res.headers.get('retry-after'));
+    else backoff.answered();
     if (res.status !== 200) {
       let code = '';
       try {
@@ -435,20 +488,22 @@ export function createEsper(options: EsperOptions = {}): Esper {
     started: number,
   ): Promise<Decision> {
     const url = new URL(request.url);
-    const pathname = normalizePath(url.pathname);
-    const readOnly = request.method === 'GET' || request.method === 'HEAD';
-    const skip =
-      (config.excludeStaticAssets && readOnly && isStaticAsset(pathname)) ||
-      (config.include !== undefined && !config.include(pathname, request)) ||
-      (config.exclude?.(pathname, request) ?? false);
-    if (skip) {
+    const rawPath = facts?.path ?? url.pathname;
+    if (hasDotSegment(rawPath)) {
+      const refused = noAnswer('block');
+      refused.status = 400;
+      refused.message = 'the path has a dot segment';
+      return finish(request, refused, 'fallback', 'invalid_request', undefined, facts, started);
+    }
+    const pathname = routePath(rawPath, config.routing);
+    if (skips(pathname, request)) {
       return finish(request, noAnswer('allow'), 'skipped', 'excluded', undefined, facts, started);
     }
 
     const clientIp =
       facts?.clientIp !== undefined
         ? normalizeIp(facts.clientIp)
-        : config.resolveClientIp(request.headers, facts?.remoteAddress);
+        : config.resolveClientIp(request.headers, facts?.remoteAddress, facts?.forwardedFor);
     // The user agent is cut as on the wire, so a client cannot make keys of any size.
     const cacheKey =
       cache && clientIp
@@ -462,7 +517,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
         return finish(request, hit, 'cache', 'cache', clientIp, facts, started);
       }
     }
-    if (now() < backoffUntil) {
+    if (backoff.active() && !routeFailsClosed(pathname, request)) {
       const backingOff = { failure: 'rate_limited', message: 'backing off after 429' } as const;
       return fallback(request, pathname, backingOff, clientIp, facts, started);
     }
@@ -483,6 +538,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
       const body = buildRequestBody({
         request,
         url,
+        path: pathname,
         clientIp,
         fields,
         geo: facts?.geo,
@@ -510,6 +566,12 @@ export function createEsper(options: EsperOptions = {}): Esper {
       return fallback(request, pathname, outcome, clientIp, facts, started);
     }
     const { answer } = outcome;
+    if (answer.droppedHeaders) {
+      logger.warn(
+        { headers: answer.droppedHeaders },
+        'esper: runtime header values dropped (not valid field values)',
+      );
+    }
     const decision = finish(request, answer, 'remote', 'runtime', clientIp, facts, started);
     logger.debug(
       {
@@ -521,20 +583,32 @@ export function createEsper(options: EsperOptions = {}): Esper {
       'esper: decision',
     );
     if (cacheKey) {
+      // Only an answer the runtime says is about the client (not this path or query) may be
+      // reused for the client's other requests, and those of everyone behind its IP and UA.
       const cacheable =
         answer.ttlSeconds > 0 &&
+        answer.cacheScope === 'client' &&
         (answer.action !== 'allow' || (config.cache !== false && config.cache.cacheAllow));
       if (cacheable) {
         // A cookie the runtime set was meant for the client that asked; a cached copy served
         // to the same IP and user agent later does not repeat it.
         const responseHeaders = decision.responseHeaders.filter(([name]) => name !== 'set-cookie');
-        cache!.set(cacheKey, { ...answer, responseHeaders }, answer.ttlSeconds * 1000);
+        const { cacheScope: _scope, droppedHeaders: _dropped, ...parts } = answer;
+        cache!.set(cacheKey, { ...parts, responseHeaders }, answer.ttlSeconds * 1000);
       } else {
         // A fresh answer replaces whatever was cached for this client, even by nothing.
         cache!.delete(cacheKey);
       }
     }
     return decision;
+  }
+
+  function screenFailed(rawPath: string, error: unknown, request?: Request): Decision {
+    const subject = request ?? requestFor(rawPath);
+    const message = error instanceof Error ? error.message : String(error);
+    const pathname = routePath(rawPath, config.routing);
+    const failure = { failure: 'internal', message } as const;
+    return fallback(subject, pathname, failure, undefined, undefined, clock());
   }
 
   return {
@@ -544,23 +618,21 @@ export function createEsper(options: EsperOptions = {}): Esper {
         return await decide(request, facts, started);
       } catch (err) {
         // A bug (or a hostile input we did not foresee) must not take the site down.
-        let pathname = '/';
+        let pathname = facts?.path ?? '/';
         try {
-          pathname = new URL(request.url).pathname;
+          pathname = facts?.path ?? new URL(request.url).pathname;
         } catch {}
         const message = err instanceof Error ? err.message : String(err);
-        return fallback(
-          request,
-          pathname,
-          { failure: 'internal', message },
-          undefined,
-          facts,
-          started,
-        );
+        const failure = { failure: 'internal', message } as const;
+        const routed = routePath(pathname, config.routing);
+        return fallback(request, routed, failure, undefined, facts, started);
       }
     },
-    async respond(decision, request) {
+    screenFailed,
+    async respond(decision, given) {
+      const request = given ?? placeholderRequest();
       if (!decision.enforced) return clearanceRedirect(decision, request);
+      if (decision.reason === 'invalid_request') return badRequestResponse(decision);
       try {
         if (decision.action === 'block') {
           return options.responses?.block
@@ -584,16 +656,10 @@ export function createEsper(options: EsperOptions = {}): Esper {
     upstreamHeaders,
     failsClosed(pathname, request) {
       if (config.mode === 'monitor') return false;
-      let subject = request;
-      if (!subject) {
-        try {
-          subject = new Request(`https://localhost/${pathname.replace(/^\/+/, '')}`);
-        } catch {
-          // Without a request to test the route predicates on, any closed route means closed.
-          return config.failMode === 'closed' || config.failClosed !== undefined;
-        }
-      }
-      return routeFailsClosed(pathname, subject);
+      return routeFailsClosed(routePath(pathname, config.routing), request ?? requestFor(pathname));
+    },
+    get stats() {
+      return counter.snapshot();
     },
     get cacheSize() {
       return cache?.size ?? 0;

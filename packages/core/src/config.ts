@@ -1,5 +1,6 @@
 import {
   CLIENT_IP_PRESETS,
+  ClientIpOptionError,
   type ClientIpOptions,
   type ClientIpResolver,
   createClientIpResolver,
@@ -7,7 +8,13 @@ import {
 import type { Decision } from './decision.js';
 import { EsperConfigError } from './errors.js';
 import type { Logger } from './logger.js';
-import { compileRoutes, type RouteMatcher, type RoutePattern } from './routes.js';
+import {
+  compileRoutes,
+  EXACT_ROUTING,
+  type RouteMatcher,
+  type RoutePattern,
+  type Routing,
+} from './routes.js';
 import type { SignerFactory } from './signing.js';
 import type { Transport } from './transport.js';
 
@@ -40,8 +47,18 @@ export interface EsperOptions {
   include?: RoutePattern[];
   /** These routes are never protected. */
   exclude?: RoutePattern[];
-  /** Skip framework build output and static files (`.css`, `.png`, …). Default true. */
+  /**
+   * Skip framework build output and static files (`.css`, `.png`, …) on GET and HEAD. Default
+   * true. A path matched by `include` or `failClosedRoutes` is always decided, static or not.
+   */
   excludeStaticAssets?: boolean;
+  /**
+   * How your router matches paths, so rules meet every spelling it serves from one handler.
+   * Express (case-insensitive and non-strict by default) sets `{ caseSensitive: false,
+   * strict: false }`; then the path is matched and sent to the runtime lower-cased and without
+   * one trailing slash. Default (Web-standard routers): both true, exact paths.
+   */
+  routing?: Partial<Routing>;
   /** How the client IP is found. Env: `ESPER_TRUSTED_PROXIES` (comma-separated). */
   clientIp?: ClientIpOptions;
   /** Tenant fields (email, account_id, …) to send with the request. */
@@ -97,6 +114,7 @@ export interface ResolvedConfig {
   include?: RouteMatcher;
   exclude?: RouteMatcher;
   excludeStaticAssets: boolean;
+  routing: Routing;
   resolveClientIp: ClientIpResolver;
   cache: false | { maxEntries: number; cacheAllow: boolean };
 }
@@ -115,6 +133,7 @@ const KNOWN_OPTIONS = new Set([
   'include',
   'exclude',
   'excludeStaticAssets',
+  'routing',
   'clientIp',
   'fields',
   'cache',
@@ -186,6 +205,23 @@ function parseOrigin(option: string, value: string, allowInsecure: boolean): URL
   return url;
 }
 
+function resolveRouting(routing: Partial<Routing> | undefined): Routing {
+  if (routing === undefined) return EXACT_ROUTING;
+  if (typeof routing !== 'object' || routing === null)
+    throw new EsperConfigError('routing', 'expected { caseSensitive?: boolean, strict?: boolean }');
+  const resolved = { ...EXACT_ROUTING };
+  for (const key of Object.keys(routing) as (keyof Routing)[]) {
+    const value = routing[key];
+    if (key !== 'caseSensitive' && key !== 'strict')
+      throw new EsperConfigError(`routing.${key}`, 'unknown option');
+    if (value === undefined) continue;
+    if (typeof value !== 'boolean')
+      throw new EsperConfigError(`routing.${key}`, 'must be a boolean');
+    resolved[key] = value;
+  }
+  return resolved;
+}
+
 /** Validates options once, at start-up, so a bad deployment fails loudly instead of per request. */
 export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
   if (typeof options !== 'object' || options === null) {
@@ -251,7 +287,11 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
   try {
     resolveClientIp = createClientIpResolver(ipOptions);
   } catch (err) {
-    throw new EsperConfigError('clientIp.trustedProxies', (err as Error).message);
+    const option =
+      err instanceof ClientIpOptionError && err.option === 'clientIp.trustedHeader'
+        ? err.option
+        : 'clientIp.trustedProxies';
+    throw new EsperConfigError(option, (err as Error).message);
   }
 
   const allowedRedirectOrigins = new Set([base.origin]);
@@ -278,9 +318,10 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
     }
   }
 
+  const routing = resolveRouting(options.routing);
   const routes = (option: string, patterns: RoutePattern[] | undefined) => {
     try {
-      return compileRoutes(patterns, option);
+      return compileRoutes(patterns, option, routing);
     } catch (err) {
       throw new EsperConfigError(option, (err as Error).message);
     }
@@ -299,6 +340,7 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
     include: routes('include', options.include),
     exclude: routes('exclude', options.exclude),
     excludeStaticAssets: options.excludeStaticAssets ?? true,
+    routing,
     resolveClientIp,
     cache,
   };

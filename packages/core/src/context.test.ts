@@ -7,12 +7,15 @@ import {
   serializeBody,
 } from './context.js';
 import { silentLogger } from './logger.js';
+import { EXACT_ROUTING, routePath } from './routes.js';
 
 const source = { sdk: '@esper/core', version: '0.0.0', runtime: 'test' };
 function body(request: Request, extra: Partial<Parameters<typeof buildRequestBody>[0]> = {}) {
+  const url = new URL(request.url);
   return buildRequestBody({
     request,
-    url: new URL(request.url),
+    url,
+    path: routePath(url.pathname, EXACT_ROUTING),
     idempotencyKey: 'id-1',
     observedAt: Date.UTC(2026, 2, 26, 12),
     source,
@@ -136,7 +139,7 @@ describe('buildRequestBody', () => {
 });
 
 describe('sanitizeFields', () => {
-  it('keeps valid fields, converts scalars, drops reserved and invalid names with a warning', () => {
+  it('keeps valid fields, converts scalars, drops reserved and invalid names with one warning', () => {
     const warn = vi.fn();
     const logger = { ...silentLogger, warn };
     expect(
@@ -154,7 +157,16 @@ describe('sanitizeFields', () => {
         logger,
       ),
     ).toEqual({ email: 'a@b.c', account_id: '123', vip: 'true' });
-    expect(warn).toHaveBeenCalledTimes(3);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toEqual({ field: 'client_ip', dropped: 3 });
+  });
+
+  it('warns once however many names a callback gets wrong', () => {
+    const warn = vi.fn();
+    const bad = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`Bad-${i}`, 'x']));
+    expect(sanitizeFields(bad, { ...silentLogger, warn })).toBeUndefined();
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toMatchObject({ dropped: 5000 });
   });
 
   it('bounds count and size', () => {

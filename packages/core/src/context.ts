@@ -1,6 +1,5 @@
 import type { TenantFields } from './config.js';
 import type { Logger } from './logger.js';
-import { normalizePath } from './routes.js';
 import { keepEnd, keepStart } from './truncate.js';
 
 export interface Geo {
@@ -104,13 +103,14 @@ export function sanitizeFields(
   const out: Record<string, string> = {};
   let count = 0;
   let bytes = 0;
+  // One warning per call, not per name: a callback returning thousands of bad names must not
+  // turn into thousands of log lines per request.
+  let badNames = 0;
+  let firstBad = '';
   for (const [name, raw] of Object.entries(input)) {
     if (raw === null || raw === undefined) continue;
     if (!FIELD_NAME.test(name) || RESERVED_FIELD.test(name)) {
-      logger.warn(
-        { field: name.slice(0, 64) },
-        'esper: tenant field dropped (invalid or reserved name)',
-      );
+      if (badNames++ === 0) firstBad = name.slice(0, 64);
       continue;
     }
     if (count >= LIMITS.fieldCount) break;
@@ -120,12 +120,20 @@ export function sanitizeFields(
     count++;
     bytes += name.length + value.length;
   }
+  if (badNames > 0) {
+    logger.warn(
+      { field: firstBad, dropped: badNames },
+      'esper: tenant fields dropped (invalid or reserved names)',
+    );
+  }
   return count > 0 ? out : undefined;
 }
 
 export interface ContextInput {
   request: Request;
   url: URL;
+  /** The path as the application's router matches it (`routePath`). */
+  path: string;
   clientIp?: string;
   fields?: Record<string, string>;
   geo?: Geo;
@@ -168,7 +176,7 @@ export function buildRequestBody(input: ContextInput): RuntimeRequestBody {
     url.searchParams.get(CLEARANCE_NAME) ??
     readCookie(request.headers.get('cookie'), CLEARANCE_NAME) ??
     undefined;
-  const path = keepStart(normalizePath(url.pathname), LIMITS.pathAndQuery);
+  const path = keepStart(input.path, LIMITS.pathAndQuery);
   const query =
     url.search.length > 1 ? keepStart(url.search.slice(1), LIMITS.pathAndQuery - path.length) : '';
   const userAgent = request.headers.get('user-agent');

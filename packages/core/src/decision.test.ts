@@ -34,7 +34,56 @@ describe('parseRuntimeAnswer', () => {
         ['set-cookie', 'b=2'],
       ],
       upstreamHeaders: [['x-risk', 'high']],
+      cacheScope: 'request',
     });
+  });
+
+  it('reads cache_scope; anything but "client" is this request only', () => {
+    expect(parseRuntimeAnswer('{"action":"block","cache_scope":"client"}').cacheScope).toBe(
+      'client',
+    );
+    expect(parseRuntimeAnswer('{"action":"block","cache_scope":"request"}').cacheScope).toBe(
+      'request',
+    );
+    expect(parseRuntimeAnswer('{"action":"block"}').cacheScope).toBe('request');
+    expect(parseRuntimeAnswer('{"action":"block","cache_scope":"CLIENT"}').cacheScope).toBe(
+      'request',
+    );
+  });
+
+  it('drops header values outside the RFC 9110 field-value grammar and names them', () => {
+    const a = parseRuntimeAnswer(
+      JSON.stringify({
+        action: 'allow',
+        upstream_headers: [
+          ['x-esper-city', 'Łódź'],
+          ['x-ok', 'Zürich'],
+          ['x-lead', ' padded'],
+          ['x-trail', 'padded\t'],
+          ['x-ctl', 'a\u0001b'],
+          ['x-del', 'a\u007fb'],
+          ['x-tab', 'a\tb'],
+          ['x-empty', ''],
+        ],
+        response_headers: [['x-nul', 'a\u0000b']],
+      }),
+    );
+    expect(a.upstreamHeaders).toEqual([
+      ['x-ok', 'Zürich'],
+      ['x-tab', 'a\tb'],
+      ['x-empty', ''],
+    ]);
+    expect(a.responseHeaders).toEqual([]);
+    expect(a.droppedHeaders).toEqual([
+      'x-nul',
+      'x-esper-city',
+      'x-lead',
+      'x-trail',
+      'x-ctl',
+      'x-del',
+    ]);
+    // What is kept can always be applied: Headers throws on nothing that passed.
+    expect(() => new Headers(a.upstreamHeaders)).not.toThrow();
   });
 
   it('defaults optional fields', () => {

@@ -10,7 +10,16 @@ export type FailureReason =
   | 'bad_response'
   | 'rate_limited'
   | 'internal';
-export type DecisionReason = 'runtime' | 'cache' | 'excluded' | FailureReason;
+/**
+ * `invalid_request`: refused by the SDK itself (status 400) because routers disagree on what
+ * it names, e.g. a path with a `..` segment; see `hasDotSegment`.
+ */
+export type DecisionReason = 'runtime' | 'cache' | 'excluded' | 'invalid_request' | FailureReason;
+/**
+ * Who a runtime answer may be reused for: `client`, any request from the same client key
+ * (client IP + user agent) for `ttl_seconds`; `request`, this request only.
+ */
+export type CacheScope = 'client' | 'request';
 export type HeaderPair = [name: string, value: string];
 
 export interface Decision {
@@ -53,7 +62,13 @@ export type RuntimeAnswer = Pick<
   | 'challengeUrl'
   | 'responseHeaders'
   | 'upstreamHeaders'
-> & { mode: EnforcementMode; message?: string };
+> & {
+  mode: EnforcementMode;
+  message?: string;
+  cacheScope: CacheScope;
+  /** Names of runtime headers refused by the field-value grammar, for one warning. */
+  droppedHeaders?: string[];
+};
 
 const MAX_TTL_SECONDS = 3600;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -75,6 +90,12 @@ function optionalString(v: unknown, max = 256): string | undefined {
 
 // The SDK's own decision headers: only it sets them, from the decision.
 const OWN_HEADERS = new Set(['x-esper-decision', 'x-esper-decision-id', 'x-esper-mode']);
+/**
+ * RFC 9110 field-value: visible ASCII and obs-text (0x80–0xFF), with spaces and tabs only
+ * between them. A value cut at 4096 characters is checked as cut.
+ */
+const FIELD_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+
 // Ids travel in headers (x-esper-decision-id) and HTML: printable ASCII only.
 const ID = /^[\x21-\x7e]{1,256}$/;
 
@@ -86,7 +107,7 @@ function id(v: unknown): string | undefined {
  * `upstream` pairs go to the application, so `x-esper-*` names are allowed there (the client's
  * copies are stripped before they are added) except the SDK's own; a response may carry none.
  */
-function headerPairs(v: unknown, label: string, upstream = false): HeaderPair[] {
+function headerPairs(v: unknown, label: string, dropped: string[], upstream = false): HeaderPair[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new TypeError(`${label} must be an array of [name, value] pairs`);
   const out: HeaderPair[] = [];
@@ -94,18 +115,18 @@ function headerPairs(v: unknown, label: string, upstream = false): HeaderPair[] 
     if (!Array.isArray(pair) || pair.length !== 2)
       throw new TypeError(`${label} must be an array of [name, value] pairs`);
     const [name, value] = pair;
-    // CR, LF or NUL in a value would let a bad answer inject headers.
-    if (
-      typeof name !== 'string' ||
-      typeof value !== 'string' ||
-      !TOKEN.test(name) ||
-      /[\r\n\0]/.test(value)
-    )
+    if (typeof name !== 'string' || typeof value !== 'string' || !TOKEN.test(name)) continue;
+    const kept = value.length > 4096 ? value.slice(0, 4096) : value;
+    if (!FIELD_VALUE.test(kept)) {
+      // `Headers` throws on anything outside Latin-1 (`Łódź`) and CR/LF/NUL would inject
+      // headers: such a value is dropped here, never left to throw where it is applied.
+      dropped.push(name.toLowerCase());
       continue;
+    }
     const lower = name.toLowerCase();
     if (FORBIDDEN_HEADERS.has(lower) || OWN_HEADERS.has(lower)) continue;
     if (!upstream && lower.startsWith('x-esper-')) continue;
-    out.push([name.toLowerCase(), value.slice(0, 4096)]);
+    out.push([lower, kept]);
   }
   return out;
 }
@@ -130,7 +151,10 @@ export function parseRuntimeAnswer(text: string): RuntimeAnswer {
   const ttl =
     typeof o.ttl_seconds === 'number' && Number.isFinite(o.ttl_seconds) ? o.ttl_seconds : 0;
   const challenge = o.challenge as { url?: unknown } | null | undefined;
-  return {
+  const dropped: string[] = [];
+  const responseHeaders = headerPairs(o.response_headers, 'response_headers', dropped);
+  const upstreamHeaders = headerPairs(o.upstream_headers, 'upstream_headers', dropped, true);
+  const answer: RuntimeAnswer = {
     action: o.action,
     mode: o.mode === 'monitor' ? 'monitor' : 'live',
     decisionId: id(o.decision_id),
@@ -142,7 +166,12 @@ export function parseRuntimeAnswer(text: string): RuntimeAnswer {
       typeof challenge === 'object' && challenge !== null
         ? optionalString(challenge.url, 4096)
         : undefined,
-    responseHeaders: headerPairs(o.response_headers, 'response_headers'),
-    upstreamHeaders: headerPairs(o.upstream_headers, 'upstream_headers', true),
+    responseHeaders,
+    upstreamHeaders,
+    // Absent means this request only: a runtime that does not say a decision is about the
+    // client must not have it applied to everyone behind the same IP and user agent.
+    cacheScope: o.cache_scope === 'client' ? 'client' : 'request',
   };
+  if (dropped.length > 0) answer.droppedHeaders = dropped;
+  return answer;
 }

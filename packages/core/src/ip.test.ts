@@ -71,3 +71,65 @@ describe('CIDR', () => {
     },
   );
 });
+
+describe('zone ids', () => {
+  it.each([
+    ['fe80::1%eth0', 'fe80::1'],
+    ['fe80::1%25', 'fe80::1'],
+    ['[fe80::1%en0]:8080', 'fe80::1'],
+    ['::ffff:192.168.1.1%eth0', '192.168.1.1'],
+  ])('%s is the address without its zone: %s', (input, expected) => {
+    expect(normalizeIp(input)).toBe(expected);
+  });
+
+  // A zone id names an interface; anything else after "%" is text riding on an address.
+  it.each([
+    'fe80::%',
+    'fe80::1%eth0, 6.6.6.6',
+    'fe80::1%a/b',
+    'fe80::1%e th0',
+    `fe80::1%${'a'.repeat(33)}`,
+    '10.0.0.1%eth0',
+  ])('rejects %j', (input) => {
+    expect(parseIp(input)).toBeUndefined();
+  });
+});
+
+describe('IPv4-mapped CIDRs', () => {
+  it.each([
+    // The prefix counts all 128 bits: /122 over ::ffff:a00:2 is 10.0.0.0/26.
+    ['::ffff:a00:2/122', '10.0.0.63', true],
+    ['::ffff:a00:2/122', '10.0.0.64', false],
+    ['::ffff:0:0/96', '203.0.113.9', true],
+    ['::ffff:10.0.0.0/104', '10.200.0.1', true],
+    ['::ffff:10.0.0.0/104', '11.0.0.1', false],
+    ['::ffff:10.0.0.1', '10.0.0.1', true],
+    // Below /96 it is an IPv6 range, never 10.0.0.0/8 read as IPv4 bits.
+    ['::ffff:10.0.0.0/8', '10.1.2.3', false],
+    ['::ffff:10.0.0.0/8', '::1', true],
+    ['::ffff:0:0/95', '10.0.0.1', false],
+  ])('%s contains %s: %s', (cidr, ip, expected) => {
+    expect(cidrContains(parseCidr(cidr), parseIp(ip)!)).toBe(expected);
+  });
+
+  it('reports a mapped prefix above 128 bits as a prefix problem', () => {
+    expect(() => parseCidr('::ffff:a00:2/136')).toThrow(/prefix must be 0-128 bits/);
+  });
+});
+
+describe('trusted-proxy entries are read strictly', () => {
+  it.each([
+    ['10.0.0.1:80', /port/],
+    ['10.0.0.0:80/8', /port/],
+    ['[::1]', /brackets/],
+    ['[2001:db8::]/32', /brackets/],
+    [' 10.0.0.1', /space/],
+    ['10.0.0.0 /8', /space/],
+    ['fe80::1%eth0', /zone id/],
+    ['10.0.0.0/255.0.0.0', /netmask/],
+    ['10.0.0.0/-1', /netmask|number of bits/],
+    ['loopback', /not an IP address/],
+  ])('refuses %j', (entry, message) => {
+    expect(() => parseCidr(entry)).toThrow(message);
+  });
+});

@@ -47,8 +47,17 @@ function canonicalIpv6(s: string): string | undefined {
   }
 }
 
+/**
+ * A zone id names an interface of the host that wrote the address (`fe80::1%eth0`, as Node
+ * reports a link-local peer). It is checked, then dropped: it says nothing about who the client
+ * is, and an unchecked one would let any text ride along behind a valid address.
+ */
+const ZONE_ID = /^[0-9A-Za-z_.-]{1,32}$/;
+
+/** The 16 bytes of an IPv6 address, or undefined. A zone id is allowed and dropped. */
 function parseIpv6(input: string): Uint8Array | undefined {
   const zone = input.indexOf('%');
+  if (zone !== -1 && !ZONE_ID.test(input.slice(zone + 1))) return undefined;
   const text = canonicalIpv6(zone === -1 ? input : input.slice(0, zone));
   if (text === undefined) return undefined;
   // The canonical form has hex words only and at most one "::".
@@ -66,6 +75,11 @@ function parseIpv6(input: string): Uint8Array | undefined {
     out[i * 2 + 1] = n & 0xff;
   });
   return out;
+}
+
+/** `::ffff:a.b.c.d`: an IPv4 address written as IPv6 (dual-stack sockets report peers so). */
+function isMapped(v6: Uint8Array): boolean {
+  return v6.slice(0, 10).every((b) => b === 0) && v6[10] === 0xff && v6[11] === 0xff;
 }
 
 /** Strips `[v6]:port`, `[v6]` and `v4:port` forms that proxies put in forwarding headers. */
@@ -88,8 +102,7 @@ export function parseIp(input: string | undefined | null): ParsedIp | undefined 
   if (v4) return { version: 4, bytes: v4 };
   const v6 = parseIpv6(s);
   if (!v6) return undefined;
-  const mapped = v6.slice(0, 10).every((b) => b === 0) && v6[10] === 0xff && v6[11] === 0xff;
-  return mapped ? { version: 4, bytes: v6.slice(12) } : { version: 6, bytes: v6 };
+  return isMapped(v6) ? { version: 4, bytes: v6.slice(12) } : { version: 6, bytes: v6 };
 }
 
 /** Canonical text form: dotted IPv4, RFC 5952 IPv6 (lower case, longest zero run compressed). */
@@ -114,16 +127,51 @@ export interface Cidr {
   source: string;
 }
 
-/** Parses `10.0.0.0/8`, `2001:db8::/32` or a bare address (a /32 or /128). Throws on bad input. */
-export function parseCidr(input: string): Cidr {
-  const [addr, prefixText, extra] = input.trim().split('/');
-  const ip = parseIp(addr);
-  const max = ip?.version === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!ip || extra !== undefined || !/^\d{1,3}$/.test(prefixText ?? String(max)) || prefix > max) {
-    throw new TypeError(`"${input}" is not an IP address or CIDR range`);
+/**
+ * Why the address part of a trusted-proxy entry is refused, or undefined when it is plain. Config is
+ * read strictly, unlike addresses in headers: a port, brackets, spaces or a zone id in a trust
+ * list mean the entry is not what its author thinks it is, and guessing would trust the wrong
+ * hosts.
+ */
+function entryProblem(addr: string): string | undefined {
+  if (addr.includes('[') || addr.includes(']'))
+    return 'brackets are for URLs; write the bare address';
+  if (addr.includes('%')) {
+    return 'a zone id names an interface of one host; trust the address without it';
   }
-  return { version: ip.version, bytes: ip.bytes, prefix, source: input };
+  if (/^[\d.]+:\d*$/.test(addr)) return 'a port is not part of an address; leave it out';
+  return undefined;
+}
+
+/**
+ * Parses `10.0.0.0/8`, `2001:db8::/32` or a bare address (a /32 or /128). Throws on bad input.
+ *
+ * An IPv4-mapped range (`::ffff:10.0.0.0/104`) counts its prefix over all 128 bits, as IPv6
+ * does: with 96 bits or more it is the IPv4 range of the mapped part (prefix - 96); with fewer
+ * it is an IPv6 range, which covers no IPv4 address. The prefix is never read as IPv4 bits:
+ * `::ffff:10.0.0.0/8` is not 10.0.0.0/8 (the class of bug proxy-addr fixed in 2.0.8).
+ */
+export function parseCidr(input: string): Cidr {
+  const bad = (why?: string) =>
+    new TypeError(`"${input}" is not an IP address or CIDR range${why ? `: ${why}` : ''}`);
+  const [addr = '', prefixText, extra] = input.split('/');
+  const problem = /\s/.test(input) ? 'it contains a space' : entryProblem(addr);
+  if (problem) throw bad(problem);
+  if (extra !== undefined) throw bad('it has more than one "/"');
+  const v4 = parseIpv4(addr);
+  const v6 = v4 ? undefined : parseIpv6(addr);
+  if (!v4 && !v6) throw bad();
+  const max = v4 ? 32 : 128;
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) {
+    throw bad(`the prefix must be a number of bits (0-${max}); netmasks are not accepted`);
+  }
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (prefix > max) throw bad(`the prefix must be 0-${max} bits for this address`);
+  if (v4) return { version: 4, bytes: v4, prefix, source: input };
+  if (isMapped(v6!) && prefix >= 96) {
+    return { version: 4, bytes: v6!.slice(12), prefix: prefix - 96, source: input };
+  }
+  return { version: 6, bytes: v6!, prefix, source: input };
 }
 
 export function cidrContains(cidr: Cidr, ip: ParsedIp): boolean {

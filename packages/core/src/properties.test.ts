@@ -48,6 +48,7 @@ describe('context builder on arbitrary input', () => {
           const body = buildRequestBody({
             request,
             url: new URL(request.url),
+            path: new URL(request.url).pathname,
             idempotencyKey: 'k',
             observedAt: 0,
             source,

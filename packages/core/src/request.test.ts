@@ -39,7 +39,22 @@ describe('safeHost', () => {
       expect(safeHost(h)).toBe(h);
     },
   );
-  it.each(['evil/x.css?', 'a@b', 'a?b', 'a#b', 'a\\b', '', null, undefined])('refuses %j', (h) => {
+  it.each([
+    'evil/x.css?',
+    'a@b',
+    'a?b',
+    'a#b',
+    'a\\b',
+    '',
+    null,
+    undefined,
+    // What the URL parser refuses: building a Request from these would throw.
+    'app.example:65536',
+    'app.example:99999',
+    '1.2.3.999',
+    '[::g]',
+    '[1::2::3]',
+  ])('refuses %j', (h) => {
     expect(safeHost(h)).toBeUndefined();
   });
 });

@@ -7,7 +7,15 @@ const HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
  * `evil/x.css?`) could change which path is checked.
  */
 export function safeHost(host: string | null | undefined): string | undefined {
-  return host && HOST.test(host) ? host : undefined;
+  if (!host || !HOST.test(host)) return undefined;
+  // The URL parser refuses more than the pattern can see (a port over 65535, `1.2.3.999`,
+  // `[::g]`): such a Host must not make building the decision's Request throw.
+  try {
+    new URL(`http://${host}/`);
+    return host;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

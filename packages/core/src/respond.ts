@@ -138,3 +138,16 @@ export function upstreamHeaders(headers: Headers, decision: Decision): Headers {
   appendHeaders(out, decision.upstreamHeaders);
   return out;
 }
+
+/** For a request the SDK refused itself (`invalid_request`): a 400 that names no policy. */
+export function badRequestResponse(decision: Decision): Response {
+  const body = { error: 'bad_request', message: decision.message ?? 'bad request' };
+  return new Response(JSON.stringify(body), {
+    status: 400,
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      [DECISION_HEADER]: decision.action,
+    },
+  });
+}

@@ -9,7 +9,20 @@ export type RoutePattern = string | RegExp | ((pathname: string, request: Reques
 
 export type RouteMatcher = (pathname: string, request: Request) => boolean;
 
-function globToRegExp(glob: string): RegExp {
+/** How the application's router matches paths; see `EsperOptions.routing`. */
+export interface Routing {
+  /** `/Admin` and `/admin` are different routes. Default true. */
+  caseSensitive: boolean;
+  /** `/admin/` and `/admin` are different routes. Default true. */
+  strict: boolean;
+}
+
+/** Web-standard routers (Hono, Next.js, a Worker's own `URL` checks) match paths exactly. */
+export const EXACT_ROUTING: Routing = { caseSensitive: true, strict: true };
+
+function globToRegExp(glob: string, routing: Routing): RegExp {
+  // Patterns are spelled like the routes they protect and matched against `routePath`'s form.
+  if (!routing.strict && glob.length > 1 && glob.endsWith('/')) glob = glob.slice(0, -1);
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i]!;
@@ -25,12 +38,13 @@ function globToRegExp(glob: string): RegExp {
       re += ch.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
     }
   }
-  return new RegExp(`^${re}$`);
+  return new RegExp(`^${re}$`, routing.caseSensitive ? '' : 'i');
 }
 
 export function compileRoutes(
   patterns: readonly RoutePattern[] | undefined,
   option: string,
+  routing: Routing = EXACT_ROUTING,
 ): RouteMatcher | undefined {
   if (!patterns || patterns.length === 0) return undefined;
   const tests: RouteMatcher[] = patterns.map((p, i) => {
@@ -41,7 +55,7 @@ export function compileRoutes(
       return (pathname) => re.test(pathname);
     }
     if (typeof p === 'string' && p.startsWith('/')) {
-      const re = globToRegExp(p);
+      const re = globToRegExp(p, routing);
       return (pathname) => re.test(pathname);
     }
     throw new TypeError(`${option}[${i}] must be a path starting with "/", a RegExp or a function`);
@@ -62,6 +76,41 @@ export function normalizePath(pathname: string): string {
     const ch = String.fromCharCode(Number.parseInt(hex, 16));
     return UNRESERVED.test(ch) ? ch : match.toUpperCase();
   });
+}
+
+/** No route is longer than what the field model sends; cut first so any path costs the same. */
+const MAX_ROUTE_PATH = 2048;
+
+/**
+ * The path as the application's router matches it: what include/exclude, failClosedRoutes and
+ * the runtime's path rules are checked against. A case-insensitive router (Express's default)
+ * serves `/ADMIN` from the `/admin` handler, and a non-strict one serves `/admin/` from it
+ * too; both spellings must meet the rule written for `/admin`.
+ */
+export function routePath(pathname: string, routing: Routing): string {
+  let path = normalizePath(
+    pathname.length > MAX_ROUTE_PATH ? pathname.slice(0, MAX_ROUTE_PATH) : pathname,
+  );
+  if (!routing.caseSensitive) path = path.toLowerCase();
+  // One slash only: non-strict routers (path-to-regexp's `/?`) ignore exactly one.
+  if (!routing.strict && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  return path;
+}
+
+// `.` or `..` as a whole segment, spelled with any mix of `.` and `%2e`, between `/`, `\`
+// or their escapes (`%2f`, `%5c`).
+const DOT_SEGMENT = /(?:^|\/|\\|%2f|%5c)(?:\.|%2e){1,2}(?=$|\/|\\|%2f|%5c|[?#;])/i;
+
+/**
+ * Whether a raw path holds a dot segment. Browsers resolve them before sending, so only a
+ * hand-made request carries one, and routers disagree on it: Express routes `/panel/..` to a
+ * `/panel/:file` handler, `serve-static` serves `/css/%2e%2e/secret.html` as `/secret.html`,
+ * and the WHATWG URL parser decides it as `/`. No single path can stand for all of those, so
+ * such a request is refused rather than decided on a path some handler does not serve.
+ */
+export function hasDotSegment(pathname: string): boolean {
+  // The whole path: a segment past the length the field model keeps is still served.
+  return DOT_SEGMENT.test(pathname);
 }
 
 /** Static files that never need a decision: framework build output and common asset types. */

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { type MockRuntime, startMockRuntime } from '@esper/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FrameworkName, frameworks, KEY, listen, seenBody } from '../test/server.js';
@@ -13,7 +14,7 @@ afterAll(() => runtime?.close());
 async function through(
   name: FrameworkName,
   options: EsperExpressOptions,
-  headers: Record<string, string>,
+  headers: Record<string, string> | Array<[string, string]>,
   trustProxy?: unknown,
 ) {
   const express = frameworks[name];
@@ -24,8 +25,7 @@ async function through(
   app.use((req, res) => res.json({ ip: req.ip, clientIp: req.esper?.clientIp }));
   const server = await listen(app);
   try {
-    const res = await fetch(server.url, { headers });
-    const app = (await res.json()) as { ip: string; clientIp?: string };
+    const app = JSON.parse(await get(server.url, headers)) as { ip: string; clientIp?: string };
     const sent = seenBody(runtime.requests.at(-1)!);
     return {
       ...app,
@@ -38,6 +38,24 @@ async function through(
     await server.close();
     await mw.close();
   }
+}
+
+/**
+ * GET with each pair on its own header line: `fetch` would join repeated names into one line,
+ * and separate lines are what a client sends to hide behind the Heroku router.
+ */
+function get(url: string, headers: Record<string, string> | Array<[string, string]>) {
+  const lines: Record<string, string[]> = {};
+  for (const [k, v] of Array.isArray(headers) ? headers : Object.entries(headers))
+    lines[k] = [...(lines[k] ?? []), v];
+  return new Promise<string>((resolve, reject) => {
+    const req = httpRequest(url, { headers: lines }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c)).on('end', () => resolve(body));
+    });
+    req.on('error', reject).end();
+  });
 }
 
 const SPOOF = {
@@ -101,5 +119,35 @@ describe.each(['express4', 'express5'] as const)('%s client IP', (name) => {
   it('trust proxy = false (explicit) is the default: the socket peer', async () => {
     const r = await through(name, { env: {} }, SPOOF, false);
     expect(r.sent).toBe('127.0.0.1');
+  });
+
+  // What the Heroku router does with two lines: the peer it saw is appended to the end of the
+  // first line only; the second line reaches the app as the client wrote it.
+  const HEROKU_TWO_LINES: Array<[string, string]> = [
+    ['x-forwarded-for', '6.6.6.6, 203.0.113.5'],
+    ['x-forwarded-for', '6.6.6.7'],
+    ['x-forwarded-proto', 'https'],
+  ];
+
+  it('Heroku, two x-forwarded-for lines: the hop the router appended to the first line', async () => {
+    const r = await through(name, { env: { DYNO: 'web.1' } }, HEROKU_TWO_LINES);
+    expect(r.sent).toBe('203.0.113.5');
+  });
+
+  it('Heroku, two lines, trust proxy set: the first line walked with the app trust rules', async () => {
+    const r = await through(name, { env: { DYNO: 'web.1' } }, HEROKU_TWO_LINES, 'loopback');
+    expect(r.ip).toBe('6.6.6.7'); // Express itself reads the joined lines
+    expect(r.sent).toBe('203.0.113.5');
+    expect(r.clientIp).toBe('203.0.113.5');
+  });
+
+  it('Heroku, two lines, trust proxy 2 (a proxy of the user in front of the router)', async () => {
+    const r = await through(name, { env: { DYNO: 'web.1' } }, HEROKU_TWO_LINES, 2);
+    expect(r.sent).toBe('6.6.6.6');
+  });
+
+  it('no Heroku, trust proxy set: the lines are one list, as Express reads them', async () => {
+    const r = await through(name, { env: {} }, HEROKU_TWO_LINES, 'loopback');
+    expect(r.sent).toBe('6.6.6.7');
   });
 });

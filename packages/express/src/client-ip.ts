@@ -12,10 +12,47 @@ export function trustsProxy(req: ExpressRequest): boolean {
  * it (Heroku, ALB) or where Express's `trust proxy` vouches for the hop that sent it.
  */
 export function schemeOf(req: ExpressRequest, trusted: boolean, preset: ClientIpPreset): string {
-  if (trusted && req.protocol) return req.protocol;
+  // Express takes `req.protocol` from X-Forwarded-Proto as sent: anything but http(s) would
+  // make the decision URL unparseable, and an unparseable request must never skip the check.
+  if (trusted && (req.protocol === 'https' || req.protocol === 'http')) return req.protocol;
   if (preset === 'heroku' || preset === 'aws-alb') {
     const proto = req.headers['x-forwarded-proto'];
     if (proto === 'https' || proto === 'http') return proto;
   }
   return (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+}
+
+/**
+ * The `x-forwarded-for` header lines as they arrived, in order. `req.headers` joins them with
+ * ", ", which loses where one line ends: the Heroku router appends to the first line only.
+ */
+export function forwardedForLines(req: ExpressRequest): string[] {
+  const lines: string[] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === 'x-forwarded-for') lines.push(raw[i + 1]!);
+  }
+  return lines;
+}
+
+type TrustFn = (address: string, hop: number) => boolean;
+
+/**
+ * The client IP under `trust proxy`. Express computes `req.ip` from the joined lines, so behind
+ * the Heroku router a client's own second line would supply it; there the app's trust rules
+ * (`trust proxy fn`, compiled by Express) walk only the first line, right to left from the
+ * peer, as Express's proxy-addr walks the whole header.
+ */
+export function trustedClientIp(req: ExpressRequest, preset: ClientIpPreset): string {
+  const lines = forwardedForLines(req);
+  const trust = req.app?.get('trust proxy fn') as TrustFn | undefined;
+  if (preset !== 'heroku' || lines.length < 2) return req.ip ?? '';
+  // Without Express's compiled rules there is nothing to walk with: no IP rather than req.ip.
+  if (typeof trust !== 'function') return '';
+  const entries = lines[0]!.split(',').map((s) => s.trim());
+  const chain = [req.socket.remoteAddress ?? '', ...entries.reverse()];
+  for (let hop = 0; hop < chain.length - 1; hop++) {
+    if (!trust(chain[hop]!, hop)) return chain[hop]!;
+  }
+  return chain[chain.length - 1]!;
 }

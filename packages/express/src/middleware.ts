@@ -1,8 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createEsper, type Esper, EsperConfigError, type EsperOptions } from '@esper/core';
+import {
+  createEsper,
+  type Decision,
+  type Esper,
+  EsperConfigError,
+  type EsperOptions,
+} from '@esper/core';
 import { createUndiciTransport, nodeSigner } from '@esper/core/node';
-import { schemeOf, trustsProxy } from './client-ip.js';
-import { forwardUpstream, routedTarget, toWebRequest } from './request.js';
+import { forwardedForLines, schemeOf, trustedClientIp, trustsProxy } from './client-ip.js';
+import { forwardUpstream, pathOf, routedTarget, toWebRequest } from './request.js';
 import { appendResponseHeaders, sendResponse } from './response.js';
 import type { ExpressRequest } from './types.js';
 
@@ -33,6 +39,9 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
   const client = createEsper({
     ...options,
     clientIp: { ...options.clientIp, preset },
+    // Express's defaults: `case sensitive routing` and `strict routing` off, in the app and in
+    // every `express.Router()` unless each one turns them on; see the README.
+    routing: { caseSensitive: false, strict: false, ...options.routing },
     runtime: env.DYNO ? 'heroku' : 'node',
     sdk: { name: '@esper/express', version: VERSION },
     // Importing undici takes 100–400 ms, more than a decision's budget: createEsper() starts
@@ -46,10 +55,13 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
 
   /** Resolves to true when the request should go on to the app. */
   async function handle(req: ExpressRequest, res: ServerResponse): Promise<boolean> {
+    // originalUrl: under app.use('/mount', …) req.url has lost the mount path.
+    const target = routedTarget(req.originalUrl ?? req.url ?? '/');
+    let request: Request | undefined;
     try {
       const trusted = trustsProxy(req);
-      const request = toWebRequest(req, schemeOf(req, trusted, preset));
-      if (!request) {
+      request = toWebRequest(req, schemeOf(req, trusted, preset), target);
+      if (!request || target === undefined) {
         // No path Express would route on (e.g. `OPTIONS *`): nothing core could match
         // include/exclude or failClosedRoutes against faithfully, so it never reaches the app.
         res
@@ -58,34 +70,49 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
         return false;
       }
       const requestId = request.headers.get('x-request-id') ?? undefined;
-      // With `trust proxy` set, Express already applied the user's trust rules to `req.ip`.
-      const ip = trusted ? { clientIp: req.ip ?? '' } : { remoteAddress: req.socket.remoteAddress };
+      // With `trust proxy` set, the app's own trust rules pick the IP; otherwise core reads the
+      // raw x-forwarded-for lines the way the preset's platform writes them.
+      const ip = trusted
+        ? { clientIp: trustedClientIp(req, preset) }
+        : { remoteAddress: req.socket.remoteAddress, forwardedFor: forwardedForLines(req) };
+      // The raw path: Express routes on it as sent, dot segments and escapes included.
+      const path = pathOf(target);
       // `pending` never rejects (core catches the hook) and Node keeps running it: nothing to hand off.
-      const decision = await client.protect(request, { ...ip, requestId });
+      const decision = await client.protect(request, { ...ip, requestId, path });
       req.esper = decision;
-      const response = await client.respond(decision, request);
-      if (response) {
-        await sendResponse(res, response);
-        return false;
-      }
-      forwardUpstream(req, client.upstreamHeaders(new Headers(), decision));
-      appendResponseHeaders(res, decision.responseHeaders);
-      return true;
+      return await apply(req, res, decision, request);
     } catch (err) {
       logger?.error({ err }, 'esper: middleware failed');
-      // Undecided (the request could not even be built): treat it as a fallback would.
-      const target = routedTarget(req.originalUrl ?? req.url ?? '/') ?? '/';
-      const blocked = req.esper ? req.esper.enforced : client.failsClosed(target.split('?')[0]!);
-      if (!blocked) {
-        // Whatever happened, the app never sees a client's own x-esper-* headers.
-        if (!req.esper) forwardUpstream(req, new Headers());
-        return !res.headersSent;
-      }
+      // Undecided (the request could not be built, or applying the decision threw): core's
+      // fallback decides, and the app never sees the client's own x-esper-* headers.
+      forwardUpstream(req, new Headers());
+      const decision =
+        req.esper?.enforced === true
+          ? req.esper
+          : client.screenFailed(pathOf(target ?? '/'), err, request);
+      req.esper = decision;
+      if (!decision.enforced) return !res.headersSent;
       // An enforced decision stays enforced even when its response cannot be written.
       if (res.headersSent) res.destroy();
-      else res.writeHead(403).end();
+      else res.writeHead(403, { 'cache-control': 'no-store' }).end();
       return false;
     }
+  }
+
+  async function apply(
+    req: ExpressRequest,
+    res: ServerResponse,
+    decision: Decision,
+    request: Request,
+  ): Promise<boolean> {
+    const response = await client.respond(decision, request);
+    if (response) {
+      await sendResponse(res, response);
+      return false;
+    }
+    forwardUpstream(req, client.upstreamHeaders(new Headers(), decision));
+    appendResponseHeaders(res, decision.responseHeaders);
+    return true;
   }
 
   const middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => {

@@ -35,7 +35,17 @@ export function routedTarget(target: string): string | undefined {
  * socket, unread, for the app's own body parsers. Undefined when the request target has no
  * path Express would route on (see `routedTarget`): the request must be refused.
  */
-export function toWebRequest(req: ExpressRequest, scheme: string): Request | undefined {
+/** The path part of a routed target (`routedTarget`), without the query. */
+export function pathOf(target: string): string {
+  const q = target.indexOf('?');
+  return q === -1 ? target : target.slice(0, q);
+}
+
+export function toWebRequest(
+  req: ExpressRequest,
+  scheme: string,
+  target: string | undefined,
+): Request | undefined {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -46,8 +56,6 @@ export function toWebRequest(req: ExpressRequest, scheme: string): Request | und
     }
   }
   const host = safeHost(req.headers.host) ?? 'localhost';
-  // originalUrl: under app.use('/mount', …) req.url has lost the mount path.
-  const target = routedTarget(req.originalUrl ?? req.url ?? '/');
   if (target === undefined) return undefined;
   const url = `${scheme}://${host}${target}`;
   const method = req.method ?? 'GET';

@@ -99,6 +99,9 @@ export function esper(options: HonoEsperOptions = {}): MiddlewareHandler<EsperEn
     const client = clientFor(c.env);
     const raw = c.req.raw;
     const decision = await client.protect(raw, {
+      // The path Hono's router matched (its getPath: decoded, `strict: false` applied, a
+      // custom getPath honoured), which can differ from what the URL parser makes of the URL.
+      path: c.req.path,
       remoteAddress: workers ? undefined : socketPeer(c.env, raw),
       geo: cloudflareGeo((raw as { cf?: unknown }).cf),
       requestId: workers ? (raw.headers.get('cf-ray') ?? undefined) : undefined,

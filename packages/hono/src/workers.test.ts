@@ -53,7 +53,9 @@ describe('esper() in workerd', () => {
   beforeAll(async () => {
     runtime = await startMockRuntime({
       keys: [KEY],
-      answers: [{ match: { path: /^\/cached\// }, answer: { action: 'block', ttl_seconds: 60 } }],
+      answers: [
+        { match: { path: /^\/cached\// }, answer: { action: 'block', ttl_seconds: 60, cache_scope: 'client' } },
+      ],
     });
     [script, proxiedScript] = await Promise.all([bundle(WORKER), bundle(PROXIED_WORKER)]);
   }, 60_000);
