@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { detectKind, toRequest, withHeaders } from './events.js';
-import { albEvent, fixture } from './fixtures.test-helpers.js';
+import {
+  albEvent,
+  fixture,
+  OTHER_EVENTS,
+  SCHEDULED_EVENT,
+  sample,
+} from './fixtures.test-helpers.js';
 
 describe('detectKind', () => {
   it('tells the four shapes apart and leaves other events alone', () => {
@@ -12,6 +18,23 @@ describe('detectKind', () => {
     expect(detectKind({ source: 'serverless-plugin-warmup' })).toBeUndefined();
     expect(detectKind(null)).toBeUndefined();
     expect(detectKind('ping')).toBeUndefined();
+  });
+
+  // An authorizer must answer with a policy or `isAuthorized`; a 403 result is not one.
+  it.each([...OTHER_EVENTS])('%s is not an HTTP request for the handler', (name) => {
+    expect(detectKind(sample(name))).toBeUndefined();
+  });
+
+  it('a scheduled event is not one either', () => {
+    expect(detectKind(SCHEDULED_EVENT)).toBeUndefined();
+  });
+
+  it('a request on a route with an authorizer is still screened', () => {
+    expect(detectKind(sample('apigw-v2-request-lambda-authorizer'))).toBe('apigw-v2');
+    expect(detectKind(sample('apigw-v2-request-jwt-authorizer'))).toBe('apigw-v2');
+    // The REST sample carries its authorizer's output in requestContext.authorizer.
+    expect(fixture('apigw-request').requestContext).toHaveProperty('authorizer');
+    expect(detectKind(fixture('apigw-request'))).toBe('apigw-v1');
   });
 });
 
@@ -28,6 +51,7 @@ describe('toRequest', () => {
     expect(request.headers.get('cloudfront-viewer-country')).toBe('US');
     expect(await request.text()).toBe('{\r\n\t"a": 1\r\n}');
     expect(facts).toEqual({
+      path: '/hello/world',
       remoteAddress: '192.168.196.186',
       requestId: 'deef4878-7910-11e6-8f14-25afc3e9ae33',
     });
@@ -62,7 +86,11 @@ describe('toRequest', () => {
       'https://aaaaaaaaaa.execute-api.us-west-2.amazonaws.com/a%20b/c?q=%2Fx&q=2',
     );
     expect(request.headers.get('cookie')).toBe('sid=1; b=2');
-    expect(facts).toEqual({ remoteAddress: '1.2.3.4', requestId: 'LV7fzho-PHcEJPw=' });
+    expect(facts).toEqual({
+      path: '/a b/c',
+      remoteAddress: '1.2.3.4',
+      requestId: 'LV7fzho-PHcEJPw=',
+    });
   });
 
   it('ALB single-value: query passed as sent, the last x-forwarded-for hop, awsRequestId', () => {
@@ -74,7 +102,7 @@ describe('toRequest', () => {
       'https://lambda-999999999-us-east-2.elb.amazonaws.com/?q=a%20b&testparam=true',
     );
     expect(request.method).toBe('GET');
-    expect(facts).toEqual({ remoteAddress: '72.21.198.66', requestId: 'aws-req-1' });
+    expect(facts).toEqual({ path: '/', remoteAddress: '72.21.198.66', requestId: 'aws-req-1' });
   });
 
   it('ALB multi-value: every value of every header and parameter', () => {
@@ -84,10 +112,59 @@ describe('toRequest', () => {
     expect(facts.remoteAddress).toBe('72.21.198.66');
   });
 
+  it('ALB multi-value with several x-forwarded-for lines: no client IP, never a guess', () => {
+    const e = albEvent(true);
+    // Names in any case count as the same header: two map entries make two lines.
+    e.multiValueHeaders = { ...e.multiValueHeaders, 'X-Forwarded-For': ['7.7.7.7'] };
+    expect(toRequest(e, 'alb-multi').facts.remoteAddress).toBeUndefined();
+    e.multiValueHeaders = { 'x-forwarded-for': ['6.6.6.6, 72.21.198.66', '7.7.7.7'] };
+    expect(toRequest(e, 'alb-multi').facts.remoteAddress).toBeUndefined();
+    e.multiValueHeaders = { 'x-forwarded-for': ['6.6.6.6, 72.21.198.66'] };
+    expect(toRequest(e, 'alb-multi').facts.remoteAddress).toBe('72.21.198.66');
+  });
+
   it('ALB on an HTTP listener keeps http; a Host that is not a host name is not used', () => {
     const e = albEvent(false);
     e.headers = { ...e.headers, 'x-forwarded-proto': 'http', host: 'evil.example/@x' };
     expect(toRequest(e, 'alb').request.url).toBe('http://localhost/?testparam=true');
+  });
+
+  it('a Host the URL parser refuses: the request context’s domain name, else localhost', () => {
+    for (const host of ['a.example:99999', '1.2.3.999', '[0:0:0:0:0:0:0:0:0]']) {
+      const v2 = fixture('apigw-v2-request-no-authorizer');
+      v2.headers = { ...v2.headers, host };
+      expect(toRequest(v2, 'apigw-v2').request.url).toBe(
+        'https://aaaaaaaaaa.execute-api.us-west-2.amazonaws.com/',
+      );
+      const alb = albEvent(false);
+      alb.headers = { ...alb.headers, host };
+      expect(toRequest(alb, 'alb').request.url).toBe('https://localhost/?testparam=true');
+    }
+  });
+
+  it('ALB: a scheme of https, or http when X-Forwarded-Proto says exactly that', () => {
+    for (const [proto, scheme] of [
+      ['http', 'http'],
+      ['https', 'https'],
+      ['http, https', 'https'],
+      ['javascript', 'https'],
+      ['', 'https'],
+    ]) {
+      const e = albEvent(false);
+      e.headers = { ...e.headers, 'x-forwarded-proto': proto! };
+      expect(new URL(toRequest(e, 'alb').request.url).protocol).toBe(`${scheme}:`);
+    }
+  });
+
+  it('facts.path: the path the handler reads, raw, for every kind', () => {
+    const raw = '/admin/%2e%2e/a b/..';
+    const v2 = Object.assign(fixture('apigw-v2-request-no-authorizer'), { rawPath: raw });
+    const rest = Object.assign(fixture('apigw-request'), { path: raw });
+    const alb = Object.assign(albEvent(true), { path: raw });
+    expect(toRequest(v2, 'apigw-v2').facts.path).toBe(raw);
+    expect(toRequest(rest, 'apigw-v1').facts.path).toBe(raw);
+    expect(toRequest(alb, 'alb-multi').facts.path).toBe(raw);
+    expect(toRequest(Object.assign(alb, { path: '' }), 'alb-multi').facts.path).toBe('/');
   });
 
   it('a header value the Fetch API refuses is dropped, not fatal', () => {

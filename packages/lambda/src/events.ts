@@ -32,10 +32,33 @@ export interface HttpEvent {
   };
 }
 
-/** Undefined for anything that is not an HTTP event (warm-up pings, SQS, …): those pass through. */
+/**
+ * A Lambda authorizer's event (REQUEST, payload 1.0 or 2.0, or TOKEN). It looks like the
+ * request it guards, but the function must answer with a policy or `isAuthorized`, which a
+ * block page is not: it is passed through unscreened (README, "Authorizers").
+ */
+export function isAuthorizerEvent(event: unknown): boolean {
+  const e = event as { type?: unknown; methodArn?: unknown; routeArn?: unknown } | null;
+  if (typeof e !== 'object' || e === null) return false;
+  return (
+    typeof e.methodArn === 'string' ||
+    typeof e.routeArn === 'string' ||
+    e.type === 'REQUEST' ||
+    e.type === 'TOKEN'
+  );
+}
+
+/**
+ * Undefined for anything that is not an HTTP request for the handler (authorizers, WebSocket
+ * routes, warm-up pings, SQS, …): those pass through. Only AWS writes the fields tested here.
+ */
 export function detectKind(event: unknown): EventKind | undefined {
-  const e = event as HttpEvent | null;
+  const e = event as (HttpEvent & { requestContext?: { eventType?: unknown } }) | null;
   if (typeof e !== 'object' || e === null || typeof e.requestContext !== 'object') return;
+  if (e.requestContext === null || isAuthorizerEvent(e)) return;
+  // WebSocket APIs: $connect carries the upgrade request's headers, but its result is not
+  // an HTTP response to the client, and the other routes are messages.
+  if (e.requestContext.eventType !== undefined) return;
   if (e.requestContext.elb) return e.multiValueHeaders ? 'alb-multi' : 'alb';
   if (e.version === '2.0' && e.requestContext.http) return 'apigw-v2';
   if (typeof e.httpMethod === 'string') return 'apigw-v1';
@@ -82,7 +105,29 @@ function sourceIp(event: HttpEvent, kind: EventKind, headers: Headers): string |
   if (kind === 'apigw-v2') return event.requestContext?.http?.sourceIp;
   // ALB has no source IP field: it appends the address it saw to x-forwarded-for, so the last
   // hop is the one it vouches for and everything before it is whatever the client sent.
+  // Several lines are not what ALB is known to send, and which one would hold its hop is not
+  // documented: no guess (docs/field-model.md#client-ip).
+  if (kind === 'alb-multi' && forwardedForLines(event) > 1) return undefined;
   return headers.get('x-forwarded-for')?.split(',').pop()?.trim() || undefined;
+}
+
+function forwardedForLines(event: HttpEvent): number {
+  let lines = 0;
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (name.toLowerCase() === 'x-forwarded-for') lines += values?.length ?? 0;
+  }
+  return lines;
+}
+
+/**
+ * The path the handler reads (`rawPath` for HTTP API and Function URLs, `path` otherwise), as
+ * the event has it: the URL parser would resolve `/admin/..` to `/` and re-encode, and then the
+ * decision would be about a route the handler does not serve.
+ */
+export function eventPath(event: HttpEvent, kind: EventKind): string {
+  const raw = kind === 'apigw-v2' ? event.rawPath : event.path;
+  const path = typeof raw === 'string' && raw ? raw : '/';
+  return path.startsWith('/') ? path : `/${path}`;
 }
 
 /** Builds the Web Request core decides on, plus what only the event knows. */
@@ -95,13 +140,13 @@ export function toRequest(
   const method = (
     (kind === 'apigw-v2' ? event.requestContext?.http?.method : event.httpMethod) ?? 'GET'
   ).toUpperCase();
-  const host = safeHost(headers.get('host')) ?? safeHost(event.requestContext?.domainName);
   // ALB may listen on plain HTTP and says so in x-forwarded-proto (which it overwrites).
   const scheme =
     kind.startsWith('alb') && headers.get('x-forwarded-proto') === 'http' ? 'http' : 'https';
-  const path = (kind === 'apigw-v2' ? event.rawPath : event.path) || '/';
+  const path = eventPath(event, kind);
   const query = queryString(event, kind);
-  const url = `${scheme}://${host ?? 'localhost'}${path.startsWith('/') ? '' : '/'}${path}${query ? `?${query}` : ''}`;
+  const host = safeHost(headers.get('host')) ?? safeHost(event.requestContext?.domainName);
+  const url = `${scheme}://${host ?? 'localhost'}${path}${query ? `?${query}` : ''}`;
   const hasBody = method !== 'GET' && method !== 'HEAD' && event.body;
   const body = hasBody
     ? event.isBase64Encoded
@@ -112,11 +157,14 @@ export function toRequest(
   return {
     request,
     facts: {
+      path,
       remoteAddress: sourceIp(event, kind, headers),
       requestId: event.requestContext?.requestId ?? awsRequestId,
     },
   };
 }
+
+const isEsper = (name: string) => name.toLowerCase().startsWith('x-esper-');
 
 /**
  * The event the application sees on allow: every header whose value `upstream` changed
@@ -125,8 +173,10 @@ export function toRequest(
  */
 export function withHeaders(event: HttpEvent, before: Headers, upstream: Headers): HttpEvent {
   const changed = new Set<string>();
+  // `x-esper-*` always: a client's copy that happens to equal the decision's is still written
+  // as the decision's, whatever the event's own maps had under that name.
   for (const name of new Set([...before.keys(), ...upstream.keys()])) {
-    if (before.get(name) !== upstream.get(name)) changed.add(name);
+    if (before.get(name) !== upstream.get(name) || isEsper(name)) changed.add(name);
   }
   const rewrite = <T>(map: Values<T>, wrap: (v: string) => T) => {
     const out: Record<string, T | undefined> = {};
@@ -148,12 +198,10 @@ export function withHeaders(event: HttpEvent, before: Headers, upstream: Headers
   return next;
 }
 
-const isEsper = (name: string) => name.toLowerCase().startsWith('x-esper-');
-
 /**
  * The event with every client-sent `x-esper-*` header removed from each header map it has,
- * for an event passed on without a decision: nothing in it may claim one was made. The
- * caller's event object is not mutated.
+ * including those the Fetch API refused (and so `withHeaders` never sees): nothing the client
+ * sent may pass for a decision. The caller's event object is not mutated.
  */
 export function withoutEsperHeaders(event: HttpEvent): HttpEvent {
   const strip = <T>(map: Values<T>): Values<T> => {
@@ -167,18 +215,4 @@ export function withoutEsperHeaders(event: HttpEvent): HttpEvent {
     ...('headers' in event ? { headers: strip(event.headers) } : {}),
     ...('multiValueHeaders' in event ? { multiValueHeaders: strip(event.multiValueHeaders) } : {}),
   };
-}
-
-/**
- * The path `failClosedRoutes` are matched against when no Request could be built from the
- * event, resolved the way `toRequest` resolves it (dot segments and all).
- */
-export function eventPathname(event: HttpEvent, kind: EventKind): string {
-  const raw = kind === 'apigw-v2' ? event.rawPath : event.path;
-  const path = typeof raw === 'string' && raw ? raw : '/';
-  try {
-    return new URL(`${path.startsWith('/') ? '' : '/'}${path}`, 'https://localhost').pathname;
-  } catch {
-    return path;
-  }
 }

@@ -11,8 +11,9 @@ import { createUndiciTransport, nodeSigner } from '@esper/core/node';
 import {
   detectKind,
   type EventKind,
-  eventPathname,
+  eventPath,
   type HttpEvent,
+  isAuthorizerEvent,
   toRequest,
   withHeaders,
   withoutEsperHeaders,
@@ -66,26 +67,44 @@ export type Gate =
   | { result: unknown }
   | { event: unknown; finish(result: unknown): unknown; pending: Promise<void> };
 
-const PASS = (event: unknown, pending: Promise<void> = Promise.resolve()): Gate => ({
-  event,
-  finish: (r) => r,
-  pending,
-});
+const PASS = (event: unknown): Gate => ({ event, finish: (r) => r, pending: Promise.resolve() });
 
-/** Whether the route of an event that could not be screened fails closed. */
-function refuses(
+/** Handlers already told that they wrap an authorizer. */
+const toldAuthorizer = new WeakSet<Esper>();
+
+/**
+ * A decision applied to the event: the enforced response in the event's result shape, or the
+ * event for the handler, with the decision's headers and none of the client's `x-esper-*`
+ * (not even one the Fetch API refused, so that `request.headers` never had it).
+ */
+async function apply(
   esper: Esper,
   event: HttpEvent,
   kind: EventKind,
+  decision: Decision,
   request: Request | undefined,
-): boolean {
-  try {
-    if (request) return esper.failsClosed(new URL(request.url).pathname, request);
-    return esper.failsClosed(eventPathname(event, kind));
-  } catch {
-    // A failClosedRoutes function that throws cannot say the route is open.
-    return true;
+  logger: Logger | undefined,
+): Promise<Gate> {
+  const response = await esper.respond(decision, request);
+  if (response) {
+    const result = await toResult(response, kind, logger);
+    await decision.pending;
+    return { result };
   }
+  const before = request?.headers ?? new Headers();
+  const upstream = esper.upstreamHeaders(before, decision);
+  return {
+    event: withHeaders(withoutEsperHeaders(event), before, upstream),
+    finish(result) {
+      try {
+        return addHeaders(result, decision.responseHeaders, kind, logger);
+      } catch (err) {
+        logger?.warn({ err }, 'esper: could not add response headers to the result');
+        return result;
+      }
+    },
+    pending: decision.pending,
+  };
 }
 
 /**
@@ -101,59 +120,41 @@ export async function screen(
   logger: Logger | undefined,
 ): Promise<Gate> {
   const kind = detectKind(event);
-  if (!kind) return PASS(event);
+  if (!kind) {
+    if (isAuthorizerEvent(event) && !toldAuthorizer.has(esper)) {
+      toldAuthorizer.add(esper);
+      logger?.warn({}, 'esper: authorizer events are not screened; wrap the route’s handler');
+    }
+    return PASS(event);
+  }
+  const http = event as HttpEvent;
   let request: Request | undefined;
   let decision: Decision | undefined;
   try {
     const awsRequestId = (context as { awsRequestId?: string } | undefined)?.awsRequestId;
-    const converted = toRequest(event as HttpEvent, kind, awsRequestId);
+    const converted = toRequest(http, kind, awsRequestId);
     request = converted.request;
     decision = await esper.protect(request, converted.facts);
-    const response = await esper.respond(decision, request);
-    if (response) {
-      const result = await toResult(response, kind, logger);
-      await decision.pending;
-      return { result };
-    }
-    const upstream = esper.upstreamHeaders(request.headers, decision);
-    const allowed = decision;
-    return {
-      event: withHeaders(event as HttpEvent, request.headers, upstream),
-      finish(result) {
-        try {
-          return addHeaders(result, allowed.responseHeaders, kind, logger);
-        } catch (err) {
-          logger?.warn({ err }, 'esper: could not add response headers to the result');
-          return result;
-        }
-      },
-      pending: allowed.pending,
-    };
+    return await apply(esper, http, kind, decision, request, logger);
   } catch (err) {
-    // An event this package cannot screen must not take the function down. It is refused
-    // where core would refuse an undecided request (failMode / failClosedRoutes), or where a
-    // decision to block was already made; anywhere else it goes on, but without the client's
-    // own x-esper-* headers, which would otherwise pass for a decision.
-    const pending = decision?.pending ?? Promise.resolve();
-    const closed = decision?.enforced === true || refuses(esper, event as HttpEvent, kind, request);
-    let stripped: unknown;
-    if (!closed) {
-      try {
-        stripped = withoutEsperHeaders(event as HttpEvent);
-      } catch {
-        // Header maps that cannot even be read are not forwarded.
-      }
-    }
-    if (stripped === undefined) {
-      logger?.error({ err, kind }, 'esper: could not screen the event; refusing it (403)');
-      await pending;
+    // An event this package cannot screen must not take the function down, nor reach the
+    // handler undecided: it gets the decision core gives an unanswered request on its path
+    // (failMode, failClosedRoutes), unless a decision to enforce was already made.
+    logger?.error({ err, kind }, 'esper: could not screen the event');
+    // A decision made before the failure still has its onDecision work to finish before Lambda
+    // freezes; this path is rare enough to wait for it here.
+    await decision?.pending;
+    let failed = decision?.enforced ? decision : undefined;
+    try {
+      failed ??= esper.screenFailed(eventPath(http, kind), err, request);
+      return await apply(esper, http, kind, failed, request, logger);
+    } catch (again) {
+      // Header maps that cannot even be read cannot be passed on without the client's
+      // x-esper-* headers in them.
+      logger?.error({ err: again, kind }, 'esper: could not apply a decision; refusing (403)');
+      await failed?.pending;
       return { result: forbiddenResult(kind) };
     }
-    logger?.error(
-      { err, kind },
-      'esper: could not screen the event; passing it through without x-esper-* headers',
-    );
-    return PASS(stripped, pending);
   }
 }
 
@@ -169,9 +170,8 @@ type HandlerReturn<R> = R | Promise<R> | void;
  * Wraps an async API Gateway (REST or HTTP API), Function URL or ALB handler. Blocked and
  * challenged requests get Esper's response in the event's result shape; allowed ones reach
  * `handler` with `x-esper-*` decision headers, and its result gets the runtime's headers.
- * An HTTP event that cannot be screened is refused (403) where the route fails closed, and
- * otherwise reaches `handler` without any client-sent `x-esper-*` header. Other events pass
- * through untouched.
+ * An HTTP event that cannot be screened gets core's fallback decision for its route. Other
+ * events (authorizers, WebSocket, SQS, …) pass through untouched.
  */
 export function withEsper<E, C, R>(
   handler: LambdaHandler<E, C, R>,

@@ -2,7 +2,7 @@ import { type MockRuntime, startMockRuntime } from '@esper/testing';
 import middy from '@middy/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEvent } from './events.js';
-import { fixture, lambdaContext } from './fixtures.test-helpers.js';
+import { fixture, lambdaContext, sample } from './fixtures.test-helpers.js';
 import { esperMiddleware } from './middy.js';
 
 const KEY = { apiKey: 'unit_key', secret: 'unit_secret_0123456789abcdef0123' };
@@ -54,13 +54,21 @@ describe('esperMiddleware', () => {
     expect(after).toHaveLength(0);
   });
 
-  it('an event that cannot be screened goes on without the client’s x-esper-* headers', async () => {
+  it('an event that cannot be screened goes on with the fallback’s headers, not the client’s', async () => {
     const { handler, seen } = app();
     const e = fixture('apigw-v2-request-no-authorizer');
-    e.headers = { ...e.headers, 'x-esper-decision': 'allow' };
+    e.headers = { ...e.headers, 'x-esper-decision': 'allow', 'x-esper-decision-id': 'dec_f' };
     e.cookies = 'not-an-array' as never;
     expect(await handler(e, lambdaContext() as never)).toMatchObject({ statusCode: 200 });
-    expect(seen[0]?.headers?.['x-esper-decision']).toBeUndefined();
+    expect(seen[0]?.headers?.['x-esper-decision']).toBe('allow');
+    expect(seen[0]?.headers?.['x-esper-decision-id']).toBeUndefined();
+  });
+
+  it('an authorizer event reaches the handler untouched', async () => {
+    const { handler, seen } = app();
+    const e = sample('apigw-custom-auth-request-type-request');
+    await handler(e, lambdaContext() as never);
+    expect(seen[0]).toBe(e);
   });
 
   it("an event that cannot be screened, with failMode 'closed': 403, the handler never runs", async () => {

@@ -143,8 +143,9 @@ export async function toResult(
 }
 
 /**
- * The 403 for an event that could not be screened on a route that fails closed: core's JSON
- * block body (there is no decision to reference), in the event's result shape.
+ * The last resort, for an event no decision could be applied to (not even core's fallback: its
+ * header maps cannot be read, or the block page cannot be): core's JSON block body, in the
+ * event's result shape, built without reading anything from the event.
  */
 export function forbiddenResult(kind: EventKind): unknown {
   const base: HttpResult = {
