@@ -86,7 +86,7 @@ export interface EsperOptions {
   /** Transport to the runtime. Default: `fetch`. */
   transport?: Transport;
   fetch?: typeof fetch;
-  crypto?: Crypto;
+  crypto?: import('./web-types.js').WebCrypto;
   /**
    * How runtime calls are signed. Default: WebCrypto (`crypto.subtle`) from `crypto`. Node
    * adapters pass `nodeSigner` from `@esper/core/node` (node:crypto, synchronous, several
@@ -121,36 +121,48 @@ export interface ResolvedConfig {
 
 export const DEFAULT_API_BASE = 'https://api.esperr.com';
 export const RUNTIME_PATH = '/api/v1/runtime/mitigation';
-const KNOWN_OPTIONS = new Set([
-  'apiKey',
-  'secret',
-  'apiBase',
-  'mode',
-  'timeoutMs',
-  'maxInFlight',
-  'failMode',
-  'failClosedRoutes',
-  'include',
-  'exclude',
-  'excludeStaticAssets',
-  'routing',
-  'clientIp',
-  'fields',
-  'cache',
-  'challengeOrigins',
-  'responses',
-  'logger',
-  'onDecision',
-  'allowInsecureApiBase',
-  'env',
-  'transport',
-  'fetch',
-  'crypto',
-  'signer',
-  'now',
-  'runtime',
-  'sdk',
-]);
+/** Every option, checked against `EsperOptions` by the compiler: one list, never out of date. */
+const OPTION_NAMES: Record<keyof EsperOptions, true> = {
+  apiKey: true,
+  secret: true,
+  apiBase: true,
+  mode: true,
+  timeoutMs: true,
+  maxInFlight: true,
+  failMode: true,
+  failClosedRoutes: true,
+  include: true,
+  exclude: true,
+  excludeStaticAssets: true,
+  routing: true,
+  clientIp: true,
+  fields: true,
+  cache: true,
+  challengeOrigins: true,
+  responses: true,
+  logger: true,
+  onDecision: true,
+  allowInsecureApiBase: true,
+  env: true,
+  transport: true,
+  fetch: true,
+  crypto: true,
+  signer: true,
+  now: true,
+  runtime: true,
+  sdk: true,
+};
+const KNOWN_OPTIONS = new Set(Object.keys(OPTION_NAMES));
+
+/** Every default in one place. */
+export const DEFAULTS = {
+  timeoutMs: 300,
+  maxInFlight: 64,
+  mode: 'live',
+  failMode: 'open',
+  excludeStaticAssets: true,
+  cacheEntries: 10_000,
+} as const;
 
 function readEnv(source: Record<string, unknown> | undefined): Record<string, string | undefined> {
   const raw =
@@ -205,6 +217,45 @@ function parseOrigin(option: string, value: string, allowInsecure: boolean): URL
   return url;
 }
 
+function clientIpResolver(
+  options: ClientIpOptions | undefined,
+  env: Record<string, string | undefined>,
+): ClientIpResolver {
+  const ipOptions: ClientIpOptions = { ...options };
+  if (ipOptions.preset !== undefined && !CLIENT_IP_PRESETS.includes(ipOptions.preset)) {
+    throw new EsperConfigError(
+      'clientIp.preset',
+      `expected one of ${CLIENT_IP_PRESETS.join(', ')}, got "${ipOptions.preset}"`,
+    );
+  }
+  if (!ipOptions.trustedProxies && env.ESPER_TRUSTED_PROXIES) {
+    ipOptions.trustedProxies = env.ESPER_TRUSTED_PROXIES.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  try {
+    return createClientIpResolver(ipOptions);
+  } catch (err) {
+    const option =
+      err instanceof ClientIpOptionError && err.option === 'clientIp.trustedHeader'
+        ? err.option
+        : 'clientIp.trustedProxies';
+    throw new EsperConfigError(option, (err as Error).message);
+  }
+}
+
+function resolveCache(option: EsperOptions['cache']): ResolvedConfig['cache'] {
+  if (option === false) return false;
+  const maxEntries = option?.maxEntries ?? DEFAULTS.cacheEntries;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > 1_000_000) {
+    throw new EsperConfigError(
+      'cache.maxEntries',
+      `must be a whole number from 1 to 1000000, got ${maxEntries}`,
+    );
+  }
+  return { maxEntries, cacheAllow: option?.cacheAllow ?? false };
+}
+
 function resolveRouting(routing: Partial<Routing> | undefined): Routing {
   if (routing === undefined) return EXACT_ROUTING;
   if (typeof routing !== 'object' || routing === null)
@@ -247,7 +298,9 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
 
   const timeoutSource = options.timeoutMs ?? env.ESPER_TIMEOUT_MS;
   const timeoutMs =
-    timeoutSource === undefined || timeoutSource === '' ? 300 : Number(timeoutSource);
+    timeoutSource === undefined || timeoutSource === ''
+      ? DEFAULTS.timeoutMs
+      : Number(timeoutSource);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
     throw new EsperConfigError(
       'timeoutMs',
@@ -255,7 +308,7 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
     );
   }
 
-  const maxInFlight = options.maxInFlight ?? 64;
+  const maxInFlight = options.maxInFlight ?? DEFAULTS.maxInFlight;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > 10_000) {
     throw new EsperConfigError(
       'maxInFlight',
@@ -263,54 +316,27 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
     );
   }
 
-  const mode = oneOf('mode', options.mode ?? env.ESPER_MODE, ['live', 'monitor'] as const, 'live');
+  const mode = oneOf(
+    'mode',
+    options.mode ?? env.ESPER_MODE,
+    ['live', 'monitor'] as const,
+    DEFAULTS.mode,
+  );
   const failMode = oneOf(
     'failMode',
     options.failMode ?? env.ESPER_FAIL_MODE,
     ['open', 'closed'] as const,
-    'open',
+    DEFAULTS.failMode,
   );
 
-  const ipOptions: ClientIpOptions = { ...options.clientIp };
-  if (ipOptions.preset !== undefined && !CLIENT_IP_PRESETS.includes(ipOptions.preset)) {
-    throw new EsperConfigError(
-      'clientIp.preset',
-      `expected one of ${CLIENT_IP_PRESETS.join(', ')}, got "${ipOptions.preset}"`,
-    );
-  }
-  if (!ipOptions.trustedProxies && env.ESPER_TRUSTED_PROXIES) {
-    ipOptions.trustedProxies = env.ESPER_TRUSTED_PROXIES.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  }
-  let resolveClientIp: ClientIpResolver;
-  try {
-    resolveClientIp = createClientIpResolver(ipOptions);
-  } catch (err) {
-    const option =
-      err instanceof ClientIpOptionError && err.option === 'clientIp.trustedHeader'
-        ? err.option
-        : 'clientIp.trustedProxies';
-    throw new EsperConfigError(option, (err as Error).message);
-  }
+  const resolveClientIp = clientIpResolver(options.clientIp, env);
 
   const allowedRedirectOrigins = new Set([base.origin]);
   for (const origin of options.challengeOrigins ?? []) {
     allowedRedirectOrigins.add(parseOrigin('challengeOrigins', origin, true).origin);
   }
 
-  let cache: ResolvedConfig['cache'] = { maxEntries: 10_000, cacheAllow: false };
-  if (options.cache === false) cache = false;
-  else if (options.cache) {
-    const maxEntries = options.cache.maxEntries ?? 10_000;
-    if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > 1_000_000) {
-      throw new EsperConfigError(
-        'cache.maxEntries',
-        `must be a whole number from 1 to 1000000, got ${maxEntries}`,
-      );
-    }
-    cache = { maxEntries, cacheAllow: options.cache.cacheAllow ?? false };
-  }
+  const cache = resolveCache(options.cache);
 
   for (const fn of ['fields', 'onDecision', 'fetch', 'now', 'signer'] as const) {
     if (options[fn] !== undefined && typeof options[fn] !== 'function') {
@@ -339,7 +365,7 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
     failClosed: routes('failClosedRoutes', options.failClosedRoutes),
     include: routes('include', options.include),
     exclude: routes('exclude', options.exclude),
-    excludeStaticAssets: options.excludeStaticAssets ?? true,
+    excludeStaticAssets: options.excludeStaticAssets ?? DEFAULTS.excludeStaticAssets,
     routing,
     resolveClientIp,
     cache,

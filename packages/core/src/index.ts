@@ -14,6 +14,7 @@ export {
 } from './config.js';
 export { CLEARANCE_NAME, type Geo, LIMITS, type RuntimeRequestBody } from './context.js';
 export type {
+  CacheScope,
   Decision,
   DecisionAction,
   DecisionReason,
@@ -35,8 +36,9 @@ export {
   DECISION_MODE_HEADER,
   wantsHtml,
 } from './respond.js';
-export { isStaticAsset, type RoutePattern } from './routes.js';
+export { isStaticAsset, type RoutePattern, type Routing } from './routes.js';
 export * from './signing.js';
+export type { EsperStats } from './stats.js';
 export {
   createFetchTransport,
   readCapped,
@@ -45,3 +47,4 @@ export {
   type TransportResponse,
 } from './transport.js';
 export { SDK_NAME, SDK_VERSION } from './version.js';
+export type { WebBytes, WebCrypto, WebCryptoKey, WebSubtleCrypto } from './web-types.js';

@@ -7,6 +7,8 @@
  *   signature = "v1=" + hex(hmac_sha256(secret, canonical))
  */
 
+import type { WebSubtleCrypto } from './web-types.js';
+
 export const SIGNATURE_SCHEME = 'ESPER-HMAC-SHA256-V1';
 export const HEADER_API_KEY = 'x-esper-api-key' as const;
 export const HEADER_TIMESTAMP = 'x-esper-timestamp' as const;
@@ -31,10 +33,12 @@ function fromHex(hex: string): Uint8Array<ArrayBuffer> | undefined {
   return out;
 }
 
-export async function sha256Hex(data: string | Uint8Array, subtle: SubtleCrypto = crypto.subtle) {
+export async function sha256Hex(
+  data: string | Uint8Array,
+  subtle: WebSubtleCrypto = crypto.subtle,
+) {
   const bytes = typeof data === 'string' ? encoder.encode(data) : data;
-  // A Node Buffer is a Uint8Array over a shared ArrayBuffer; WebCrypto accepts it at run time.
-  return toHex(await subtle.digest('SHA-256', bytes as BufferSource));
+  return toHex(await subtle.digest('SHA-256', bytes));
 }
 
 export interface CanonicalParts {
@@ -93,7 +97,7 @@ export function signedHeaders(keyId: string, timestamp: number, macHex: string):
 export async function createSigner(
   keyId: string,
   secret: string,
-  subtle: SubtleCrypto = crypto.subtle,
+  subtle: WebSubtleCrypto = crypto.subtle,
 ): Promise<
   (method: string, path: string, body: string, timestamp: number) => Promise<SignedHeaders>
 > {
@@ -106,7 +110,7 @@ export async function createSigner(
   };
 }
 
-function importHmacKey(secret: string, usages: KeyUsage[], subtle: SubtleCrypto) {
+function importHmacKey(secret: string, usages: Array<'sign' | 'verify'>, subtle: WebSubtleCrypto) {
   return subtle.importKey(
     'raw',
     encoder.encode(secret),
@@ -137,7 +141,7 @@ export interface VerifyInput {
   /** Current time in milliseconds. */
   now?: number;
   toleranceSeconds?: number;
-  subtle?: SubtleCrypto;
+  subtle?: WebSubtleCrypto;
 }
 
 function header(headers: VerifyInput['headers'], name: string): string | undefined {
