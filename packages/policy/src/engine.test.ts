@@ -161,6 +161,8 @@ describe('mitigation modes', () => {
       matched_actions: ['login', 'post'],
       reason: 'no policy or rule matched',
       matches: [],
+      // No policy or rule at all: nothing another request could trip.
+      cache_scope: 'client',
     });
   });
 });

@@ -1,3 +1,4 @@
+import { planCacheScope } from './cache-scope.js';
 import { type CompiledExpression, compileExpression, stateScopesOf, windowsOf } from './compile.js';
 import { entityKey, storeKey } from './entities.js';
 import { type Decision, type EnginePlan, evaluateEvent } from './evaluate.js';
@@ -132,6 +133,12 @@ export function createPolicyEngine(
     counted: [...counted.values()],
     totals: [...totals],
     usesState,
+    cacheScope: planCacheScope({
+      policies,
+      actions: new Map((tenant.actions ?? []).map((a) => [a.action_id, a.expression])),
+      rules,
+      scopeEntity,
+    }),
   };
 
   return {

@@ -1,3 +1,4 @@
+import { type CacheScope, type CacheScopePlan, cacheScopeOf } from './cache-scope.js';
 import { compareNumbers } from './compare.js';
 import type { CompiledExpression, EvalContext } from './compile.js';
 import { entityKey, storeKey, tenantTotalKey } from './entities.js';
@@ -39,6 +40,13 @@ export interface Decision {
   reason: string;
   /** Everything that matched, the winner included: monitored policies are still recorded. */
   matches: Match[];
+  /**
+   * `client`: every request of this client key (client IP + user agent, same API key) would
+   * get this decision for now, because it and everything that could override it read only
+   * client-key fields and windows or state of client-key entities; the runtime may let the
+   * SDK reuse it (protocol `cache_scope`). `request`: it holds for this request only.
+   */
+  cache_scope: CacheScope;
 }
 
 /** The compiled engine, as evaluation needs it. */
@@ -53,6 +61,7 @@ export interface EnginePlan {
   counted: ReadonlyArray<{ entity: EntityDefinition; window: number }>;
   totals: readonly number[];
   usesState: boolean;
+  cacheScope: CacheScopePlan;
 }
 
 const TOTAL = '*';
@@ -144,7 +153,7 @@ export async function evaluateEvent(plan: EnginePlan, fields: Fields): Promise<D
     }
   }
 
-  return decide(matches, matchedActions);
+  return decide(matches, matchedActions, plan.cacheScope);
 }
 
 type KeyOf = (entity: EntityDefinition) => string | undefined;
@@ -232,7 +241,7 @@ function bindClause(
  * The most severe match wins (Block > Challenge > Observe > Allow). On equal severity the
  * earlier match wins: policies (by policy_id) come before the rule.
  */
-function decide(matches: Match[], matchedActions: string[]): Decision {
+function decide(matches: Match[], matchedActions: string[], scopePlan: CacheScopePlan): Decision {
   let winner: Match | undefined;
   for (const m of matches) {
     if (!winner || SEVERITY[m.outcome] > SEVERITY[winner.outcome]) winner = m;
@@ -247,6 +256,7 @@ function decide(matches: Match[], matchedActions: string[]): Decision {
       matched_actions: matchedActions,
       reason: 'no policy or rule matched',
       matches,
+      cache_scope: cacheScopeOf(scopePlan, undefined),
     };
   }
   const { action, mode } = enforce(winner.outcome);
@@ -263,6 +273,7 @@ function decide(matches: Match[], matchedActions: string[]): Decision {
         ? `rule ${winner.rule_id} matched (${winner.outcome})`
         : `policy ${winner.policy_id} matched (clause ${winner.clause_index}, mitigation ${winner.mitigation_id})`,
     matches,
+    cache_scope: cacheScopeOf(scopePlan, winner),
   };
   if (winner.would_action) decision.would_action = winner.would_action;
   if (winner.clause_index !== undefined) decision.clause_index = winner.clause_index;

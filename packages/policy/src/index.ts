@@ -1,4 +1,8 @@
 export {
+  type CacheScope,
+  CLIENT_KEY_FIELDS,
+} from './cache-scope.js';
+export {
   compareValues,
   isNumeric,
   NUMERIC,

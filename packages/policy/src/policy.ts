@@ -1,6 +1,7 @@
 import { type CompiledExpression, compileExpression } from './compile.js';
 import type {
   EntityDefinition,
+  Expression,
   Mitigation,
   Policy,
   PolicyClause,
@@ -11,6 +12,8 @@ import type {
 export interface CompiledClause {
   index: number;
   match: CompiledExpression | undefined;
+  /** The JSON `match`, kept for analysis such as the cache scope. */
+  matchSource: Expression | undefined;
   actionIds: readonly string[];
   entities: readonly EntityDefinition[];
   mitigation: Mitigation;
@@ -20,6 +23,7 @@ export interface CompiledClause {
 export interface CompiledPolicy {
   policy_id: string;
   expression: CompiledExpression | undefined;
+  expressionSource: Expression | undefined;
   clauses: CompiledClause[];
 }
 
@@ -49,9 +53,11 @@ export function compilePolicy(
   return {
     policy_id: policy.policy_id,
     expression: policy.expression && compileExpression(policy.expression),
+    expressionSource: policy.expression,
     clauses: clausesOf(policy).map((clause, index) => ({
       index,
       match: clause.match && compileExpression(clause.match),
+      matchSource: clause.match,
       actionIds: clause.action_ids ?? [],
       entities: (clause.entity_definition_ids ?? []).map((id) => lookup(entities, id)),
       mitigation: lookup(mitigations, clause.mitigation_id),

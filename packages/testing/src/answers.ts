@@ -30,6 +30,8 @@ export function decisionBody(answer: MockDecision, origin: string): Record<strin
     mitigation_id: answer.mitigation_id ?? null,
     reason: answer.reason ?? `mock ${answer.action}`,
     ttl_seconds: answer.ttl_seconds ?? 0,
+    // Absent unless set: an older runtime never sends it, and clients must cope with that.
+    ...(answer.cache_scope !== undefined && { cache_scope: answer.cache_scope }),
     challenge,
     response_headers: answer.response_headers ?? [],
     upstream_headers: answer.upstream_headers ?? [],

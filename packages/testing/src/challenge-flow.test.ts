@@ -125,6 +125,30 @@ describe('verify', () => {
     expect((await verify(form)).status).toBe(404);
   });
 
+  it('issues exactly one clearance to concurrent verifications of one challenge', async () => {
+    const answer = await challenged();
+    const form = await solve(answer);
+    const results = await Promise.all([verify(form), verify(form), verify(form)]);
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([303, 404, 404]);
+    const tokens = results.map((r) => r.headers.get('location')).filter((l) => l !== null);
+    expect(tokens).toHaveLength(1);
+    const counts = await (
+      await fetch(`${mock.url}/tenants/quickstart/results`, {
+        headers: { authorization: `Bearer ${mock.adminToken}` },
+      })
+    ).json();
+    expect(counts.solved).toBe(1);
+  });
+
+  it('a wrong solution does not use the challenge up', async () => {
+    const answer = await challenged();
+    const form = await solve(answer);
+    expect((await verify({ ...form, nonce: await wrongNonce(answer) })).status).toBe(403);
+    expect((await verify(form, 'Other/2.0')).status).toBe(403);
+    expect((await verify(form)).status).toBe(303);
+  });
+
   it('refuses a browser other than the challenged one (user agent or address)', async () => {
     const answer = await challenged();
     expect((await verify(await solve(answer), 'Other/2.0')).status).toBe(403);

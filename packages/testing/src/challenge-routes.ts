@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { CLEARANCE_NAME, LIMITS, normalizeIp } from '@esper/core';
 import { readBodyCapped } from './body.js';
 import { challengePage, messagePage } from './challenge-page.js';
-import { checkProofOfWork } from './challenge-store.js';
+import { checkProofOfWorkSync } from './challenge-store.js';
 import type { MockController } from './controller.js';
 import { type MockContext, nodeBindings } from './env.js';
 import { pageHeaders } from './html.js';
@@ -51,47 +51,22 @@ export function challengeGet(ctl: MockController) {
   };
 }
 
+/**
+ * Everything between looking the challenge up and consuming it is synchronous on purpose: an
+ * await in between would let a concurrent verification of the same challenge pass too, and
+ * the one solution would buy two tokens.
+ */
 export function challengeVerify(ctl: MockController) {
   return async (c: MockContext): Promise<Response> => {
     const read = await readBodyCapped(c.req.raw, MAX_FORM_BYTES);
     if (!read.ok) return refuse(c, 413, 'Cannot continue', 'The form is too large.');
     const form = new URLSearchParams(new TextDecoder().decode(read.bytes));
-    const challenge = ctl.challenges.get(form.get('d') ?? '', ctl.now());
-    const tenant = challenge && ctl.tenants.get(challenge.tenantId);
-    if (!challenge || !tenant) {
-      return refuse(
-        c,
-        404,
-        'Challenge expired',
-        'This check is unknown, used or expired. Go back and try again.',
-      );
-    }
-    const back = allowedReturnUrl(form.get('return_url') ?? undefined, tenant.returnOrigins);
-    if (!back) return refuse(c, 400, 'Cannot continue', 'The return address is not allowed.');
-    if (!(await checkProofOfWork(challenge.seed, form.get('nonce') ?? '', challenge.difficulty))) {
-      return refuse(c, 403, 'Check failed', 'The browser check did not pass.');
-    }
-
-    // The token is bound to the client of the decision, so the browser that solved the
-    // challenge must be that client: same user agent (as the SDK truncates it) and address.
-    const userAgent = c.req.header('user-agent')?.slice(0, LIMITS.userAgent);
-    if (userAgent !== challenge.userAgent) {
-      return refuse(c, 403, 'Check failed', 'This browser is not the one that was challenged.');
-    }
-    if (challenge.clientIp !== undefined) {
-      const peer = normalizeIp(nodeBindings(c).incoming?.socket.remoteAddress);
-      if (peer === undefined || peer !== normalizeIp(challenge.clientIp)) {
-        return refuse(
-          c,
-          403,
-          'Check failed',
-          'This connection is not the one that was challenged.',
-        );
-      }
-    }
-
-    ctl.challenges.consume(challenge.decisionId);
+    const checked = checkSolution(c, ctl, form);
+    if (checked instanceof Response) return checked;
+    const { challenge, tenant, back } = checked;
+    if (!ctl.challenges.consume(challenge.decisionId)) return expired(c);
     tenant.countSolved();
+
     const nowSeconds = Math.floor(ctl.now() / 1000);
     const signer = await ctl.clearanceSigner();
     const token = await signer.issue(
@@ -106,4 +81,38 @@ export function challengeVerify(ctl: MockController) {
     back.searchParams.set(CLEARANCE_NAME, token);
     return c.body(null, 303, { location: back.href, 'cache-control': 'no-store' });
   };
+}
+
+function expired(c: MockContext): Response {
+  return refuse(
+    c,
+    404,
+    'Challenge expired',
+    'This check is unknown, used or expired. Go back and try again.',
+  );
+}
+
+/** Synchronous (see challengeVerify): the live challenge and where to return, or a refusal. */
+function checkSolution(c: MockContext, ctl: MockController, form: URLSearchParams) {
+  const challenge = ctl.challenges.get(form.get('d') ?? '', ctl.now());
+  const tenant = challenge && ctl.tenants.get(challenge.tenantId);
+  if (!challenge || !tenant) return expired(c);
+  const back = allowedReturnUrl(form.get('return_url') ?? undefined, tenant.returnOrigins);
+  if (!back) return refuse(c, 400, 'Cannot continue', 'The return address is not allowed.');
+  if (!checkProofOfWorkSync(challenge.seed, form.get('nonce') ?? '', challenge.difficulty)) {
+    return refuse(c, 403, 'Check failed', 'The browser check did not pass.');
+  }
+  // The token is bound to the client of the decision, so the browser that solved the
+  // challenge must be that client: same user agent (as the SDK truncates it) and address.
+  const userAgent = c.req.header('user-agent')?.slice(0, LIMITS.userAgent);
+  if (userAgent !== challenge.userAgent) {
+    return refuse(c, 403, 'Check failed', 'This browser is not the one that was challenged.');
+  }
+  if (challenge.clientIp !== undefined) {
+    const peer = normalizeIp(nodeBindings(c).incoming?.socket.remoteAddress);
+    if (peer === undefined || peer !== normalizeIp(challenge.clientIp)) {
+      return refuse(c, 403, 'Check failed', 'This connection is not the one that was challenged.');
+    }
+  }
+  return { challenge, tenant, back };
 }

@@ -3,7 +3,7 @@
  * saw it in the decision (the clearance is bound to that), where to return, and its random
  * seed for the proof of work. Bounded, expiring and single-use.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export interface PendingChallenge {
   decisionId: string;
@@ -45,9 +45,12 @@ export class ChallengeStore {
     return challenge;
   }
 
-  /** Used once: a solution cannot be replayed for a second token. */
-  consume(decisionId: string): void {
-    this.pending.delete(decisionId);
+  /**
+   * Used once: a solution cannot be replayed for a second token. Returns false when the
+   * challenge was already consumed, so only one caller ever wins it.
+   */
+  consume(decisionId: string): boolean {
+    return this.pending.delete(decisionId);
   }
 
   get size(): number {
@@ -83,6 +86,21 @@ export async function checkProofOfWork(
   if (!NONCE.test(nonce)) return false;
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(seed + nonce));
   return leadingZeroBits(new Uint8Array(digest)) >= difficulty;
+}
+
+/**
+ * The same check, synchronous, for the verify route: with no await between looking a challenge
+ * up and consuming it, two concurrent verifications cannot both see it unused.
+ */
+export function checkProofOfWorkSync(seed: string, nonce: string, difficulty: number): boolean {
+  if (!NONCE.test(nonce)) return false;
+  return (
+    leadingZeroBits(
+      createHash('sha256')
+        .update(seed + nonce)
+        .digest(),
+    ) >= difficulty
+  );
 }
 
 /** What the page's script does, for tests and clients without a browser. */

@@ -69,6 +69,7 @@ function consoleLogger(io: CliIo): MockLogger {
 /** Parses `argv` (without node and the script) and starts the mock; the bin wires signals. */
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<CliResult> {
   let options: StartMockRuntimeOptions;
+  const sources: Sources = { keys: new Map(), adminToken: undefined };
   try {
     const { values } = parseArgs({
       args: argv,
@@ -92,12 +93,17 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<CliRe
       return { code: 0 };
     }
     const config: MockConfigFile = values.config ? await loadConfig(values.config) : {};
-    const keys = [...(config.keys ?? []), ...(values.key ?? []).map(parseKey)];
-    const tenants = [...(config.tenants ?? [])];
-    for (const file of values.tenant ?? []) tenants.push(await loadTenant(file));
-    if (values.quickstart) tenants.push(QUICKSTART_TENANT);
+    const { keys, tenants } = await gatherKeysAndTenants(values, config, sources);
     const adminToken =
       values['admin-token'] ?? config.adminToken ?? process.env.ESPER_MOCK_ADMIN_TOKEN;
+    sources.adminToken =
+      values['admin-token'] !== undefined
+        ? 'the one given with --admin-token'
+        : config.adminToken !== undefined
+          ? `the one in ${values.config} (adminToken)`
+          : adminToken !== undefined
+            ? 'the one in ESPER_MOCK_ADMIN_TOKEN'
+            : undefined;
     const challenge = { ...config.challenge };
     if (values.difficulty !== undefined) challenge.difficulty = parseDifficulty(values.difficulty);
     options = {
@@ -130,21 +136,84 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<CliRe
     );
     return { code: 1 };
   }
+  printStartup(io, runtime, sources);
+  return { runtime };
+}
+
+/** Keys and tenants from the config file and the flags, noting where each secret came from. */
+async function gatherKeysAndTenants(
+  values: { config?: string; key?: string[]; tenant?: string[]; quickstart?: boolean },
+  config: MockConfigFile,
+  sources: Sources,
+): Promise<{ keys: MockKey[]; tenants: unknown[] }> {
+  const cliKeys = (values.key ?? []).map(parseKey);
+  for (const k of config.keys ?? [])
+    sources.keys.set(k.apiKey, `secret in ${values.config} (keys)`);
+  for (const k of cliKeys) sources.keys.set(k.apiKey, 'secret given with --key');
+  const tenants = [...(config.tenants ?? [])];
+  for (const t of tenants) noteTenantKeys(sources, t, `secret in ${values.config} (tenants)`);
+  for (const file of values.tenant ?? []) {
+    const tenant = await loadTenant(file);
+    noteTenantKeys(sources, tenant, `secret in ${file} (api_keys)`);
+    tenants.push(tenant);
+  }
+  if (values.quickstart) {
+    noteTenantKeys(sources, QUICKSTART_TENANT, QUICKSTART_SOURCE);
+    tenants.push(QUICKSTART_TENANT);
+  }
+  return { keys: [...(config.keys ?? []), ...cliKeys], tenants };
+}
+
+/** Where each key's secret and the admin token came from, to say so instead of printing them. */
+interface Sources {
+  keys: Map<string, string>;
+  /** Undefined: generated for this run. */
+  adminToken: string | undefined;
+}
+
+const DEFAULT_KEY_SOURCE =
+  'uses DEFAULT_TEST_KEY.secret (the public test secret in the @esper/testing README)';
+const QUICKSTART_SOURCE =
+  "secret in QUICKSTART_TENANT (@esper/testing's src/tenants/quickstart.json)";
+
+function noteTenantKeys(sources: Sources, tenant: unknown, where: string): void {
+  const keys = (tenant as { api_keys?: Array<{ apiKey?: unknown }> }).api_keys ?? [];
+  for (const k of keys) if (typeof k.apiKey === 'string') sources.keys.set(k.apiKey, where);
+}
+
+/**
+ * What to connect with, and never a key's secret: terminals and CI logs are kept and shared.
+ * A generated admin token is the exception: it lives for this run only and cannot be learnt
+ * any other way.
+ */
+function printStartup(io: CliIo, runtime: MockRuntime, sources: Sources): void {
   const accepted = [...runtime.controller.keys.values()];
   const key = accepted[0]!;
+  const sourceOf = (apiKey: string) => sources.keys.get(apiKey) ?? DEFAULT_KEY_SOURCE;
   io.stdout(`esper-mock listening on ${runtime.url}`);
+  io.stdout(`  ESPER_API_BASE=${runtime.url} ESPER_API_KEY=${key.apiKey}`);
+  if (accepted.length === 1) {
+    io.stdout(`  ESPER_API_SECRET: not printed; key ${key.apiKey} ${sourceOf(key.apiKey)}`);
+  } else {
+    io.stdout('  ESPER_API_SECRET: not printed; the secret of the key you use:');
+    for (const k of accepted) io.stdout(`    key ${k.apiKey}: ${sourceOf(k.apiKey)}`);
+  }
+  if (runtime.controller.tenants.size === 0) return;
+  const generated = sources.adminToken === undefined;
   io.stdout(
-    `  ESPER_API_BASE=${runtime.url} ESPER_API_KEY=${key.apiKey} ESPER_API_SECRET=${key.secret}`,
+    generated
+      ? `  admin token: ${runtime.adminToken} (generated for this run; set --admin-token or ESPER_MOCK_ADMIN_TOKEN to choose one)`
+      : `  admin token: ${sources.adminToken} (not printed)`,
   );
-  if (accepted.length > 1)
-    io.stdout(`  (${accepted.length} keys accepted: ${accepted.map((k) => k.apiKey).join(', ')})`);
+  io.stdout(
+    `  results page: ${runtime.url}/results (the browser asks for a login: any user name, the admin token as password)`,
+  );
+  const bearer = generated
+    ? `'Authorization: Bearer ${runtime.adminToken}'`
+    : '"Authorization: Bearer $ESPER_MOCK_ADMIN_TOKEN"';
   for (const tenant of runtime.controller.tenants.keys()) {
-    io.stdout(`  tenant ${tenant}: results ${runtime.url}/tenants/${tenant}/results`);
+    io.stdout(
+      `  tenant ${tenant} results: curl -H ${bearer} ${runtime.url}/tenants/${tenant}/results`,
+    );
   }
-  if (runtime.controller.tenants.size > 0) {
-    // A token the user chose is not echoed; a generated one must be, or nobody could use it.
-    const token = options.adminToken === undefined ? runtime.adminToken : '<your admin token>';
-    io.stdout(`  admin API: Authorization: Bearer ${token}  (HTML: ${runtime.url}/results)`);
-  }
-  return { runtime };
 }

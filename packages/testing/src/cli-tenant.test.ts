@@ -58,10 +58,19 @@ describe('esper-mock --tenant / --quickstart', () => {
     const path = file('tenant.json', JSON.stringify(quickstart()));
     const { out, io } = capture();
     const mock = runtimeOf(await main(['--port', '0', '--quiet', '--tenant', path], io));
-    expect(out.join('\n')).toContain(
-      `tenant quickstart: results ${mock.url}/tenants/quickstart/results`,
+    const printed = out.join('\n');
+    expect(printed).toContain(`key esper_qs_web: secret in ${path} (api_keys)`);
+    for (const key of quickstart().api_keys) expect(printed).not.toContain(key.secret);
+    // The admin token was generated, so it must be printed with what to do with it.
+    expect(printed).toContain(
+      `  admin token: ${mock.adminToken} (generated for this run; set --admin-token or ESPER_MOCK_ADMIN_TOKEN to choose one)`,
     );
-    expect(out.join('\n')).toContain(`Authorization: Bearer ${mock.adminToken}`);
+    expect(printed).toContain(
+      `  results page: ${mock.url}/results (the browser asks for a login: any user name, the admin token as password)`,
+    );
+    expect(printed).toContain(
+      `  tenant quickstart results: curl -H 'Authorization: Bearer ${mock.adminToken}' ${mock.url}/tenants/quickstart/results`,
+    );
     expect(await decide(mock.url, { query: 'foo=bar' }, PARTNER_KEY)).toMatchObject({
       action: 'block',
       policy_id: 'pol_foo_bar',
@@ -78,7 +87,17 @@ describe('esper-mock --tenant / --quickstart', () => {
       ),
     );
     expect(mock.adminToken).toBe(token);
-    expect(out.join('\n')).not.toContain(token);
+    const printed = out.join('\n');
+    expect(printed).not.toContain(token);
+    for (const key of quickstart().api_keys) expect(printed).not.toContain(key.secret);
+    expect(printed).toContain(
+      "key esper_qs_web: secret in QUICKSTART_TENANT (@esper/testing's src/tenants/quickstart.json)",
+    );
+    expect(printed).toContain('  admin token: the one given with --admin-token (not printed)');
+    // Still a command that works once the token is in the environment.
+    expect(printed).toContain(
+      `  tenant quickstart results: curl -H "Authorization: Bearer $ESPER_MOCK_ADMIN_TOKEN" ${mock.url}/tenants/quickstart/results`,
+    );
     expect(mock.controller.challenge.difficulty).toBe(3);
     expect(mock.controller.tenants.has('quickstart')).toBe(true);
   });

@@ -54,13 +54,15 @@ describe('main()', () => {
     }
   });
 
-  it('starts with the default key and prints the URL and env vars', async () => {
+  it('starts with the default key and prints the URL, env vars and where the secret is', async () => {
     const { out, io } = capture();
     const mock = runtimeOf(await main(['--port', '0', '--quiet'], io));
     expect(out[0]).toBe(`esper-mock listening on ${mock.url}`);
-    expect(out[1]).toBe(
-      `  ESPER_API_BASE=${mock.url} ESPER_API_KEY=esper_test_key ESPER_API_SECRET=esper_test_secret`,
+    expect(out[1]).toBe(`  ESPER_API_BASE=${mock.url} ESPER_API_KEY=esper_test_key`);
+    expect(out[2]).toBe(
+      '  ESPER_API_SECRET: not printed; key esper_test_key uses DEFAULT_TEST_KEY.secret (the public test secret in the @esper/testing README)',
     );
+    expect(out.join('\n')).not.toContain('esper_test_secret');
     expect((await signedPost(mock.url, sampleBody())).status).toBe(200);
   });
 
@@ -80,8 +82,11 @@ describe('main()', () => {
     const mock = runtimeOf(
       await main(['--port', '0', '--config', config, '--key', 'cli_key:cli_secret:ci'], io),
     );
-    expect(out[1]).toContain('ESPER_API_KEY=from_config ESPER_API_SECRET=config_secret');
-    expect(out[2]).toContain('from_config, cli_key');
+    expect(out[1]).toBe(`  ESPER_API_BASE=${mock.url} ESPER_API_KEY=from_config`);
+    const printed = out.join('\n');
+    expect(printed).toContain(`key from_config: secret in ${config} (keys)`);
+    expect(printed).toContain('key cli_key: secret given with --key');
+    for (const secret of ['config_secret', 'cli_secret']) expect(printed).not.toContain(secret);
     const body = sampleBody();
     const res = await signedPost(
       mock.url,
@@ -92,7 +97,7 @@ describe('main()', () => {
       },
     );
     expect(((await res.json()) as { reason: string }).reason).toBe('admin');
-    expect(out.at(-1)).toMatch(/POST \/api\/v1\/runtime\/mitigation -> 200$/);
+    expect(out.at(-1)).toMatch(/ decide GET \/admin\/x -> block \(no policy\)$/);
   });
 });
 

@@ -30,6 +30,12 @@ export const DEFAULT_TEST_KEY: Readonly<MockKey> = Object.freeze({
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024;
 
+/**
+ * About 3,300 calls a second per API key sustained over the 300 s window, in roughly 150 MB at
+ * most; past it calls are refused (429 replay_capacity), never a key forgotten.
+ */
+export const DEFAULT_MAX_REPLAY_ENTRIES = 1_000_000;
+
 /** Defaults of `MockRuntimeOptions.challenge`, documented in the README. */
 export const DEFAULT_CHALLENGE = Object.freeze({
   difficulty: 14,
@@ -53,6 +59,67 @@ interface Waiter {
   resolve: (requests: RecordedRequest[]) => void;
 }
 
+/** Control characters (and line separators) escaped, so a path cannot forge log lines. */
+function printable(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029) {
+      out += `\\u${code.toString(16).padStart(4, '0')}`;
+    } else out += ch;
+  }
+  return out;
+}
+
+function jsonObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One line per answered call: the protected request (method and path, never the query, which
+ * may carry a clearance token) and what it got, e.g. `decide GET /login -> block (pol_x)`.
+ * Calls refused before their body was understood are named by the mock's own route.
+ */
+function logLine(
+  rec: RecordedRequest,
+  response: RecordedResponse,
+): { text: string; action?: string; policyId?: string | null } {
+  const request = (rec.body as { request?: { method?: unknown; path?: unknown } } | undefined)
+    ?.request;
+  const sent = jsonObject(response.body);
+  const error = (sent?.error as { code?: unknown } | undefined)?.code;
+  const outcome = response.fault
+    ? `${response.status} (fault ${response.fault})`
+    : typeof error === 'string'
+      ? `${response.status} ${error}`
+      : undefined;
+  if (typeof request?.method !== 'string' || typeof request.path !== 'string') {
+    return { text: `${rec.method} ${rec.path} -> ${outcome ?? response.status}` };
+  }
+  const what = `decide ${printable(request.method)} ${printable(request.path)}`;
+  if (outcome !== undefined || typeof sent?.action !== 'string') {
+    return { text: `${what} -> ${outcome ?? response.status}` };
+  }
+  const policyId = typeof sent.policy_id === 'string' ? sent.policy_id : null;
+  const action = sent.mode === 'monitor' ? `monitor, would ${sent.action}` : sent.action;
+  return {
+    text: `${what} -> ${printable(action)} (${policyId === null ? 'no policy' : printable(policyId)})`,
+    action: sent.action,
+    policyId,
+  };
+}
+
 function toScript(input: MockScript | MockAnswer): MockScript {
   return 'answer' in input ? input : { answer: input };
 }
@@ -70,6 +137,8 @@ export class MockController {
   readonly replayProtection: boolean;
   readonly logger: MockLogger;
   readonly replay: ReplayGuard;
+  /** Live idempotency keys remembered per API key before calls are refused (429). */
+  readonly maxReplayEntries: number;
   readonly now: () => number;
   /** Tenants decided by their policies, by tenant id. */
   readonly tenants: ReadonlyMap<string, TenantState>;
@@ -141,7 +210,8 @@ export class MockController {
     this.replayProtection = options.replayProtection ?? true;
     this.logger = options.logger ?? {};
     this.now = now;
-    this.replay = new ReplayGuard(this.toleranceSeconds * 1000, options.maxReplayEntries ?? 10_000);
+    this.maxReplayEntries = options.maxReplayEntries ?? DEFAULT_MAX_REPLAY_ENTRIES;
+    this.replay = new ReplayGuard(this.toleranceSeconds * 1000, this.maxReplayEntries);
     this.initialScripts = options.answers ?? [];
     this.decide = options.decide;
     this.defaultAnswer = options.defaultAnswer ?? DEFAULT_ANSWER;
@@ -231,11 +301,13 @@ export class MockController {
   respond(rec: RecordedRequest, response: RecordedResponse): void {
     rec.response = response;
     rec.respondedAt = Date.now();
-    const fault = response.fault ? ` (fault ${response.fault})` : '';
-    this.logger.info?.(`${rec.method} ${rec.path} -> ${response.status}${fault}`, {
+    if (!this.logger.info) return;
+    const line = logLine(rec, response);
+    this.logger.info(line.text, {
       id: rec.id,
       status: response.status,
-      action: rec.answer && !isFault(rec.answer) ? rec.answer.action : undefined,
+      action: line.action ?? (rec.answer && !isFault(rec.answer) ? rec.answer.action : undefined),
+      ...(line.policyId !== undefined && { policy_id: line.policyId }),
     });
   }
 

@@ -17,6 +17,20 @@ function error(scope: AnswerScope, status: number, code: string, message: string
 }
 
 /**
+ * Every idempotency key of this API key is still live: accepting another would mean forgetting
+ * one that a captured call could then replay, so the call is refused until room frees up.
+ */
+function replayFull(scope: AnswerScope, apiKey: string): Response {
+  const { ctl } = scope;
+  const seconds = Math.min(60, ctl.replay.retryAfterSeconds(apiKey, ctl.now()));
+  const message = `replay protection is remembering ${ctl.maxReplayEntries} live idempotency keys for this API key; retry in ${seconds} s`;
+  return sendBody(scope, 429, errorBody('replay_capacity', message), {
+    'content-type': 'application/json',
+    'retry-after': String(seconds),
+  });
+}
+
+/**
  * POST /api/v1/runtime/mitigation, in the order a real runtime checks: size, signature,
  * JSON, replay, shape; then the answer (scripts, `decide`, default).
  */
@@ -97,9 +111,11 @@ export function mitigationHandler(ctl: MockController) {
     const idempotencyKey = (parsed as { idempotency_key?: unknown } | null)?.idempotency_key;
     if (ctl.replayProtection && typeof idempotencyKey === 'string') {
       const timestampMs = Number(c.req.header(HEADER_TIMESTAMP)) * 1000;
-      if (!ctl.replay.check(key.apiKey, idempotencyKey, timestampMs, ctl.now())) {
+      const verdict = ctl.replay.admit(key.apiKey, idempotencyKey, timestampMs, ctl.now());
+      if (verdict === 'replayed') {
         return error(scope, 401, 'replayed_request', 'this idempotency_key was already used');
       }
+      if (verdict === 'full') return replayFull(scope, key.apiKey);
     }
 
     if (ctl.validateBody) {

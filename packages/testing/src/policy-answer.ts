@@ -64,6 +64,8 @@ export async function policyAnswer(
     reason: (cleared ? `clearance valid; waived: ${decision.reason}` : decision.reason) + refused,
     // Challenges and monitor answers are never cached: the next request must be seen again.
     ttl_seconds: action === 'challenge' || monitor ? 0 : ctl.decisionTtl[action],
+    // A waived challenge rests on this request's clearance token, not on the client key.
+    cache_scope: cleared ? 'request' : decision.cache_scope,
   };
 
   if (action === 'challenge' && !monitor) {

@@ -38,11 +38,13 @@ describe('admin authentication', () => {
     }
   });
 
-  it('accepts Basic auth with the token as password, the user name as actor', async () => {
+  it('accepts Basic auth (the token as password) for reading only', async () => {
     const basic = `Basic ${Buffer.from(`ops-alice:${ADMIN_TOKEN}`).toString('base64')}`;
-    expect((await post(flagged, { authorization: basic })).status).toBe(201);
+    expect((await admin(mock.url, RULES, { headers: { authorization: basic } })).status).toBe(200);
+    // Changes need a header a browser never adds by itself (see admin-csrf.test.ts).
+    expect((await post(flagged, { authorization: basic })).status).toBe(401);
     const { entries } = await (await admin(mock.url, '/tenants/quickstart/audit')).json();
-    expect(entries[0]).toMatchObject({ actor: 'ops-alice', action: 'rule.create' });
+    expect(entries).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { type RuleDefinition, type ValidationError, validateRule } from '@esper/policy';
 import type { Hono } from 'hono';
-import { checkAdmin } from './admin-auth.js';
+import { checkAdmin, checkChangeRequest, isChange } from './admin-auth.js';
 import { errorBody } from './answers.js';
 import { readBodyCapped } from './body.js';
 import type { MockController } from './controller.js';
@@ -59,14 +59,36 @@ function apply(
   return errors ? invalid(c, errors) : checked.value;
 }
 
-export function registerRulesApi(app: Hono<MockEnv>, ctl: MockController): void {
-  // Authentication first, for every admin route, so an unknown tenant id reveals nothing.
-  const guard = async (c: MockContext, next: () => Promise<void>) => {
+/**
+ * Authentication first, for every admin route, so an unknown tenant id reveals nothing; for
+ * changes, the cross-site checks of admin-auth.ts before that.
+ */
+function adminGuard(ctl: MockController) {
+  return async (c: MockContext, next: () => Promise<void>) => {
+    const change = isChange(c.req.method);
+    if (change) {
+      const check = checkChangeRequest(c.req.method, c.req.raw.headers, new URL(c.req.url).origin);
+      if (!check.ok) return fail(c, check.status, check.code, check.message);
+    }
     const auth = checkAdmin(
-      c.req.header('authorization'),
-      c.req.header('x-esper-actor'),
+      {
+        authorization: c.req.header('authorization'),
+        tokenHeader: c.req.header('x-esper-admin-token'),
+        actor: c.req.header('x-esper-actor'),
+        allowBasic: !change,
+      },
       ctl.adminToken,
     );
+    if (!auth.ok && change) {
+      // Not a Basic challenge: a browser must not be invited to cache credentials for changes.
+      c.header('www-authenticate', 'Bearer realm="esper-mock admin"');
+      return fail(
+        c,
+        401,
+        'unauthorized',
+        'admin changes need the admin token as Authorization: Bearer <token> or x-esper-admin-token: <token> (Basic is accepted for reading only)',
+      );
+    }
     if (!auth.ok) {
       c.header('www-authenticate', 'Basic realm="esper-mock admin", charset="UTF-8"');
       return fail(c, 401, 'unauthorized', 'the admin API needs the admin token');
@@ -74,6 +96,10 @@ export function registerRulesApi(app: Hono<MockEnv>, ctl: MockController): void 
     c.set('actor', auth.actor);
     await next();
   };
+}
+
+export function registerRulesApi(app: Hono<MockEnv>, ctl: MockController): void {
+  const guard = adminGuard(ctl);
   app.use('/tenants/*', guard);
   app.use('/results', guard);
 

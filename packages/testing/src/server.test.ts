@@ -52,7 +52,7 @@ describe('startMockRuntime', () => {
       for (let i = 0; i < 3; i++) await signedPost(mock.url, sampleBody());
       expect(mock.requests.map((r) => r.id)).toEqual([2, 3]);
       expect(info).toHaveBeenCalledTimes(3);
-      expect(info.mock.calls[0]![0]).toBe('POST /api/v1/runtime/mitigation -> 200');
+      expect(info.mock.calls[0]![0]).toBe('decide GET /login -> allow (no policy)');
       expect(info.mock.calls[0]![1]).toMatchObject({ status: 200, action: 'allow' });
     } finally {
       await mock.close();
@@ -107,12 +107,14 @@ describe('createMockRuntimeApp without a Node server', () => {
 });
 
 describe('ReplayGuard', () => {
-  it('refuses a key within the window and forgets it after', () => {
+  it('refuses a key while its signature verifies and forgets it after', () => {
     const guard = new ReplayGuard(1000, 100);
     expect(guard.check('k', 'a', 0, 0)).toBe(true);
     expect(guard.check('k', 'a', 0, 500)).toBe(false);
     expect(guard.check('other', 'a', 0, 500)).toBe(true);
-    expect(guard.check('k', 'a', 0, 1001)).toBe(true);
+    // Timestamp 0 with 1 s of tolerance verifies until the clock reads 1.999 s.
+    expect(guard.check('k', 'a', 0, 1999)).toBe(false);
+    expect(guard.check('k', 'a', 0, 2000)).toBe(true);
   });
 
   it('remembers until the signature expires when the timestamp is ahead of the clock', () => {
@@ -121,18 +123,18 @@ describe('ReplayGuard', () => {
     expect(guard.check('k', 'a', 5000, 5500)).toBe(false);
   });
 
-  it('bounds its memory', () => {
+  it('bounds its memory by refusing, never by forgetting a live key', () => {
     const guard = new ReplayGuard(60_000, 100);
     for (let i = 0; i < 1000; i++) guard.check('k', `id-${i}`, 0, 0);
     expect(guard.size('k')).toBe(100);
-    expect(guard.check('k', 'id-999', 0, 0)).toBe(false);
-    expect(guard.check('k', 'id-0', 0, 0)).toBe(true);
+    expect(guard.admit('k', 'id-0', 0, 0)).toBe('replayed');
+    expect(guard.admit('k', 'id-999', 0, 0)).toBe('full');
   });
 
   it('sweeps expired keys', () => {
     const guard = new ReplayGuard(1000, 100);
     for (let i = 0; i < 50; i++) guard.check('k', `id-${i}`, 0, 0);
-    guard.check('k', 'late', 0, 5000);
+    guard.check('k', 'late', 5000, 5000);
     expect(guard.size()).toBe(1);
   });
 });

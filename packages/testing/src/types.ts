@@ -18,6 +18,11 @@ export interface MockDecision {
   action: Action;
   mode?: 'live' | 'monitor';
   ttl_seconds?: number;
+  /**
+   * `client`: the SDK may reuse the decision for the client key (IP + user agent) for
+   * `ttl_seconds`; `request` or absent: this request only. Omitted from the body when unset.
+   */
+  cache_scope?: 'client' | 'request';
   policy_id?: string | null;
   mitigation_id?: string | null;
   reason?: string;
@@ -135,7 +140,11 @@ export interface MockRuntimeOptions {
   validateBody?: boolean;
   /** Default true. Off: a repeated `idempotency_key` is accepted. */
   replayProtection?: boolean;
-  /** How many idempotency keys are remembered per API key. Default 10 000. */
+  /**
+   * Live idempotency keys remembered per API key. Keys are kept until their signature expires;
+   * past this bound new calls get `429 replay_capacity` (with Retry-After) instead of a key
+   * being forgotten. Default 1 000 000.
+   */
   maxReplayEntries?: number;
   /** How many requests `requests` keeps (oldest dropped first). Default 1 000. */
   maxRecordedRequests?: number;
