@@ -22,7 +22,13 @@ export default defineConfig({
         // The demo builds and starts the examples, as their own tests do: it runs after every
         // other file so the two never write the same build output at once.
         extends: true,
-        test: { name: 'demo', include: ['test/demo/**/*.test.ts'], sequence: { groupOrder: 1 } },
+        // One file at a time: the demo and the README test both build the examples' output.
+        test: {
+          name: 'demo',
+          include: ['test/demo/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
+        },
       },
     ],
   },

@@ -34,6 +34,22 @@ if (stale.length === 0) {
 } else {
   console.log(`build: ${stale.join(', ')}`);
   const filters = stale.flatMap((name) => ['--filter', `./packages/${name}`]);
-  const r = spawnSync('pnpm', ['-r', ...filters, 'build'], { stdio: 'inherit' });
+  const [command, ...prefix] = pnpm();
+  const r = spawnSync(command, [...prefix, '-r', ...filters, 'build'], { stdio: 'inherit' });
+  if (r.error) {
+    console.error(`build: could not run pnpm (${r.error.message}); run: npx -y pnpm@10 build`);
+  }
   process.exit(r.status ?? 1);
+}
+
+/**
+ * The pnpm that runs this script (`pnpm test`, `pnpm install`'s prepare, also when it came from
+ * `npx -y pnpm@10` and is not on PATH), else the one on PATH, else pnpm 10 through npx.
+ */
+function pnpm() {
+  const execPath = process.env.npm_execpath ?? '';
+  if (/pnpm\.c?js$/.test(execPath)) return [process.execPath, execPath];
+  const onPath = spawnSync('pnpm', ['--version'], { stdio: 'ignore', shell: false });
+  if (onPath.status === 0) return ['pnpm'];
+  return ['npx', '-y', 'pnpm@10'];
 }

@@ -1,8 +1,18 @@
 // Prints "N passed, N failed" summed over vitest JSON reports; exits non-zero on any failure.
 // Usage: node scripts/count-results.mjs <exit statuses, comma-separated> <report.json>...
-import { existsSync, readFileSync } from 'node:fs';
+// Also counted: every `*.checks.json` next to the first report (scripts that are not vitest,
+// e.g. test/packaging/run.mjs --json: `{ "passed": N, "failed": N, "checks": [...] }`).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
-const [statuses, ...files] = process.argv.slice(2);
+const [statuses, ...listed] = process.argv.slice(2);
+const files = [...listed];
+if (listed[0] && existsSync(dirname(listed[0]))) {
+  const dir = dirname(listed[0]);
+  const seen = new Set(listed.map((f) => resolve(f)));
+  for (const f of readdirSync(dir).sort())
+    if (f.endsWith('.checks.json') && !seen.has(resolve(dir, f))) files.push(join(dir, f));
+}
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -13,6 +23,12 @@ for (const file of files) {
     continue;
   }
   const report = JSON.parse(readFileSync(file, 'utf8'));
+  if (file.endsWith('.checks.json')) {
+    passed += report.passed ?? 0;
+    failed += report.failed ?? 0;
+    console.log(`${file}: ${report.passed} passed, ${report.failed} failed`);
+    continue;
+  }
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;
   // A file that failed to load counts as a failure even though none of its tests ran.

@@ -12,6 +12,7 @@
 //   DEMO_TIMEOUT_S=600   the whole run's limit
 import { mkdir, writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
+import { resultsPage } from './demo/html.mjs';
 import cloudflare from './demo/launchers/cloudflare.mjs';
 import express from './demo/launchers/express.mjs';
 import hono from './demo/launchers/hono.mjs';
@@ -19,7 +20,7 @@ import lambda from './demo/launchers/lambda.mjs';
 import nextjs from './demo/launchers/nextjs.mjs';
 import { line, step } from './demo/log.mjs';
 import * as print from './demo/print.mjs';
-import { adapterTable, policyTable, roleTable, summarize } from './demo/report.mjs';
+import { adapterRows, policyRows, roleRows, summarize, table } from './demo/report.mjs';
 import { startRuntime, TENANT } from './demo/runtime.mjs';
 import { drive, planFor } from './demo/traffic.mjs';
 
@@ -117,42 +118,70 @@ async function main() {
   const summaries = apps.map((a) => summarize(a.adapter, a.records, answers, runtime.url));
   const results = await runtime.results();
   await mkdir(outDir, { recursive: true });
-  const htmlPath = resolve(outDir, 'results.html');
-  await writeFile(htmlPath, await runtime.resultsHtml());
   const summary = { mode, timeoutMs: TIMEOUT_MS, adapters: summaries, results, failures };
   await writeFile(resolve(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
-  console.log('\nAdapters (per request, as the client saw it; measured in this run)\n');
-  console.log(adapterTable(summaries));
-  print.adapterLegend(mode, summaries[0]?.latency?.pairs ?? 0);
-  console.log('\nClients (every adapter together)\n');
-  console.log(roleTable(summaries));
-  console.log(`\nPolicies (the runtime's GET /tenants/${TENANT.tenant_id}/results)\n`);
-  console.log(policyTable(results, TENANT));
-  print.tenantLine(
-    results,
-    summaries.reduce((n, s) => n + s.answered, 0),
-  );
+  // The final report, section by section; the terminal and results.html show the same ones.
+  const sections = [
+    {
+      title: 'Adapters (per request, as the client saw it; measured in this run)',
+      table: adapterRows(summaries),
+      after: print.adapterLegend(mode, summaries[0]?.latency?.pairs ?? 0),
+    },
+    { title: 'Clients (every adapter together)', table: roleRows(summaries) },
+    {
+      title: `Policies (the runtime's GET /tenants/${TENANT.tenant_id}/results)`,
+      table: policyRows(results, TENANT),
+      after: print.tenantLine(
+        results,
+        summaries.reduce((n, s) => n + s.answered, 0),
+      ),
+    },
+  ];
+  for (const s of sections) {
+    console.log(`\n${s.title}\n`);
+    console.log(table(...s.table));
+    if (s.after) console.log(`\n${s.after}`);
+  }
 
-  const notes = summaries.flatMap((s) => s.notes.map((n) => `${s.adapter}: ${n}`));
+  const allNotes = summaries.flatMap((s) => s.notes.map((n) => `${s.adapter}: ${n}`));
+  const notes = allNotes.slice(0, 20);
+  if (allNotes.length > 20) notes.push(`… and ${allNotes.length - 20} more in summary.json`);
   if (notes.length) {
     console.log('\nNoticed (not failures):');
-    for (const n of notes.slice(0, 20)) console.log(`  - ${n}`);
-    if (notes.length > 20) console.log(`  … and ${notes.length - 20} more in summary.json`);
+    for (const n of notes) console.log(`  - ${n}`);
   }
-  const shown = relative(process.cwd(), htmlPath);
-  console.log(`\nresults page written to ${shown.startsWith('..') ? htmlPath : shown}`);
 
   const problems = [
     ...failures,
     ...summaries.flatMap((s) => s.problems.map((p) => `${s.adapter}: ${p}`)),
   ];
+  const names = summaries.map((s) => s.adapter).join(', ');
+  const verdict = problems.length
+    ? { ok: false, lines: problems }
+    : {
+        ok: true,
+        lines: [`every adapter (${names}) challenged, blocked and allowed its normal users.`],
+      };
+  const htmlPath = resolve(outDir, 'results.html');
+  await writeFile(
+    htmlPath,
+    resultsPage({
+      title: 'Esper demo results',
+      intro: `Mode ${mode} (ESPER_TIMEOUT_MS=${TIMEOUT_MS}); tenant "${TENANT.tenant_id}"; adapters: ${names || 'none'}. The same report as the terminal's; every figure is from this run (summary.json has each request).`,
+      sections,
+      notes,
+      verdict,
+    }),
+  );
+  const shown = relative(process.cwd(), htmlPath);
+  console.log(`\nresults page written to ${shown.startsWith('..') ? htmlPath : shown}`);
+
   if (problems.length) {
     console.log('\nFAILED:');
     for (const p of problems) console.log(`  - ${p}`);
   } else {
-    const names = summaries.map((s) => s.adapter).join(', ');
-    console.log(`\nOK: every adapter (${names}) challenged, blocked and allowed its normal users.`);
+    console.log(`\nOK: ${verdict.lines[0]}`);
   }
   line('done');
   return problems.length ? 1 : 0;

@@ -28,13 +28,13 @@ export function traffic(adapters) {
 `);
 }
 
+/** What the adapters table's columns mean (printed under it, and in results.html). */
 export function adapterLegend(mode, pairs) {
   const monitor =
     mode === 'monitor' ? ' With ESPER_MODE=monitor, any answer is only observed.' : '';
   const max =
     Math.ceil(0.99 * pairs) === pairs ? ` (with ${pairs} pairs, p99 is their maximum)` : '';
-  console.log(`
-  allow / challenge / block: what the client got back. A challenge is a 302 to the runtime's
+  return `  allow / challenge / block: what the client got back. A challenge is a 302 to the runtime's
   challenge page for a browser, a 403 challenge_required JSON for an API client (each one is
   checked). observe: went through while the runtime's answer was a Monitor one (mode
   "monitor": recorded, not enforced).${monitor} fail-open: went through with no answer from the
@@ -44,15 +44,15 @@ export function adapterLegend(mode, pairs) {
   article time − asset time, measured by the client over the whole request, over the pairs
   whose article the runtime allowed${max}.
   It includes the runtime's own time; the runtime is a mock on loopback, so no network to a
-  real one is in it. baseline p50: the asset requests' own time.`);
+  real one is in it. baseline p50: the asset requests' own time.`;
 }
 
+/** The runtime's totals next to the adapters' (printed, and in results.html). */
 export function tenantLine(results, answered) {
   const d = results.decisions;
   const same =
     answered === results.requests ? 'the same count' : `≠ ${results.requests}: some are missing`;
-  console.log(`
-  tenant: ${results.requests} requests decided (${d.allow} allow, ${d.monitor} monitor, ${d.challenge} challenge, ${d.block} block); the
+  return `  tenant: ${results.requests} requests decided (${d.allow} allow, ${d.monitor} monitor, ${d.challenge} challenge, ${d.block} block); the
   adapters' requests the runtime answered: ${answered} (${same}). A policy is counted for each
-  request it matched, also when another policy decided that request.`);
+  request it matched, also when another policy decided that request.`;
 }

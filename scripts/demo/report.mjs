@@ -131,8 +131,9 @@ export function table(head, rows) {
 
 const ms = (v) => `${v >= 0 ? '+' : ''}${v.toFixed(1)} ms`;
 
-export function adapterTable(summaries) {
-  return table(
+/** The adapters table: [head, rows], the same cells in the terminal and in results.html. */
+export function adapterRows(summaries) {
+  return [
     [
       'adapter',
       'requests',
@@ -161,11 +162,13 @@ export function adapterTable(summaries) {
       s.latency ? s.latency.pairs : 0,
       s.latency ? `${s.latency.baselineP50.toFixed(1)} ms` : '—',
     ]),
-  );
+  ];
 }
 
+export const adapterTable = (summaries) => table(...adapterRows(summaries));
+
 /** Every adapter's clients of one kind together: what happened to a scraper, a stuffer, … */
-export function roleTable(summaries) {
+export function roleRows(summaries) {
   const total = {};
   for (const s of summaries) {
     for (const [role, c] of Object.entries(s.byRole)) {
@@ -174,26 +177,30 @@ export function roleTable(summaries) {
     }
   }
   const columns = ['allow', 'observe', 'challenge', 'block', 'fail-open', 'skipped'];
-  return table(
+  return [
     ['client', 'requests', ...columns],
     Object.entries(total).map(([role, c]) => [
       role,
       columns.reduce((n, k) => n + c[k], 0),
       ...columns.map((k) => c[k]),
     ]),
-  );
+  ];
 }
 
-export function policyTable(results, tenant) {
+export const roleTable = (summaries) => table(...roleRows(summaries));
+
+export function policyRows(results, tenant) {
   const names = Object.fromEntries(tenant.policies.map((p) => [p.policy_id, p.name]));
   const ids = [
     ...new Set([...tenant.policies.map((p) => p.policy_id), ...Object.keys(results.policies)]),
   ].sort();
-  return table(
+  return [
     ['policy', 'observe', 'challenge', 'block', 'allow', 'name'],
     ids.map((id) => {
       const r = results.policies[id] ?? { observe: 0, challenge: 0, block: 0, allow: 0 };
       return [id, r.observe, r.challenge, r.block, r.allow, names[id] ?? '(rule)'];
     }),
-  );
+  ];
 }
+
+export const policyTable = (results, tenant) => table(...policyRows(results, tenant));

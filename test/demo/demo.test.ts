@@ -4,11 +4,13 @@
  * The demo writes summary.json next to results.html; the assertions read it and the exit code.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs script, no declarations
+import { tablesOf } from '../../scripts/demo/html.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -57,6 +59,25 @@ function demo(env: Record<string, string>, limitMs: number) {
   });
 }
 
+/**
+ * The tables the demo printed at the end: a title line, a blank line, the header, a ─ rule,
+ * the rows (cells are separated by two spaces or more).
+ */
+function printedTables(output: string) {
+  const lines = output.split('\n');
+  const tables: Array<{ title: string; cells: string[][] }> = [];
+  for (const [i, l] of lines.entries()) {
+    if (!/^─+( +─+)*$/.test(l)) continue;
+    const rows = [lines[i - 1]!];
+    for (let j = i + 1; j < lines.length && lines[j]!.trim() !== ''; j++) rows.push(lines[j]!);
+    tables.push({
+      title: lines[i - 3]!.trim(),
+      cells: rows.map((r) => r.trim().split(/ {2,}/)),
+    });
+  }
+  return tables;
+}
+
 const readSummary = (out: string): Summary =>
   JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
 
@@ -91,8 +112,21 @@ describe('pnpm demo (DEMO_SKIP=nextjs)', () => {
     expect(policies.pol_foo_bar?.block).toBeGreaterThan(0);
     expect(policies.pol_traffic_share?.observe).toBeGreaterThan(0);
     expect(summary.results.requests).toBe(summary.adapters.reduce((n, a) => n + a.answered, 0));
-    expect(readFileSync(join(out, 'results.html'), 'utf8')).toContain('pol_login_burst');
     expect(output).toMatch(/^OK: every adapter/m);
+    // results.html is the terminal's report: the same tables, cell for cell, and its verdict.
+    const html = readFileSync(join(out, 'results.html'), 'utf8');
+    const printed = printedTables(output);
+    expect(printed.map((t) => t.title)).toEqual([
+      expect.stringMatching(/^Adapters/),
+      expect.stringMatching(/^Clients/),
+      expect.stringMatching(/^Policies/),
+    ]);
+    expect(tablesOf(html)).toEqual(printed.map((t) => t.cells));
+    for (const t of printed) expect(html).toContain(t.title.replaceAll("'", '&#39;'));
+    expect(html).toContain('pol_login_burst');
+    expect(html).toContain('added p50');
+    expect(html).toMatch(/<h2 class="ok">OK<\/h2>/);
+    expect(html).not.toMatch(/No (rules|policies) matched/);
   }, 90_000);
 
   it('exits 1 and says what is missing when nothing is enforced (DEMO_MODE=monitor)', async () => {
@@ -100,7 +134,10 @@ describe('pnpm demo (DEMO_SKIP=nextjs)', () => {
     expect(code, output).toBe(1);
     expect(output).toContain('hono: no request was challenged');
     expect(output).toContain('hono: no request was blocked');
-    expect(existsSync(join(out, 'results.html'))).toBe(true);
+    const html = readFileSync(join(out, 'results.html'), 'utf8');
+    expect(html).toMatch(/<h2 class="failed">FAILED<\/h2>/);
+    expect(html).toContain('hono: no request was challenged');
+    expect(tablesOf(html)).toEqual(printedTables(output).map((t) => t.cells));
     const [hono] = readSummary(out).adapters;
     expect(hono?.counts.challenge).toBe(0);
     // The runtime did decide to challenge and block; the examples only observed it.
