@@ -46,7 +46,10 @@ export function packageBundle(pkg) {
 
 export function sourceProfile(pkg) {
   return bundleSize(here(`../packages/${pkg}/src/index.ts`), {
-    alias: { '@esper/core': here('../packages/core/src/index.ts') },
+    alias: {
+      '@esper/core/adapter': here('../packages/core/src/adapter.ts'),
+      '@esper/core': here('../packages/core/src/index.ts'),
+    },
   });
 }
 

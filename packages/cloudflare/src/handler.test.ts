@@ -64,7 +64,10 @@ describe('withEsper in workerd', () => {
           },
         },
         { match: { path: '/block' }, answer: { action: 'block' } },
-        { match: { path: /^\/cached\// }, answer: { action: 'block', ttl_seconds: 60, cache_scope: 'client' } },
+        {
+          match: { path: /^\/cached\// },
+          answer: { action: 'block', ttl_seconds: 60, cache_scope: 'client' },
+        },
       ],
     });
     script = await bundle(WORKER);

@@ -1,15 +1,6 @@
-import { cloudflareGeo } from '@esper/core';
+import { cloudflareGeo, misconfiguredResponse } from '@esper/core/adapter';
 import { clientCache, type OptionsInput } from './client.js';
 import type { ExecutionContextLike, FetchHandler, WorkerHandler } from './types.js';
-
-function misconfigured(err: Error): Response {
-  // The message names the bad option, never a secret's value (see EsperConfigError).
-  console.error(`esper: not protecting requests: ${err.message}`);
-  return new Response('Internal Server Error: Esper is misconfigured; see the Worker logs.', {
-    status: 500,
-    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
-  });
-}
 
 type EnvOf<H> = H extends { fetch?(request: never, env: infer E, ctx: never): unknown }
   ? E
@@ -40,7 +31,7 @@ export function withEsper<Env>(
 
   async function fetch(request: Request, env: Env, ctx: ExecutionContextLike): Promise<Response> {
     const esper = clientFor(env);
-    if (esper instanceof Error) return misconfigured(esper);
+    if (esper instanceof Error) return misconfiguredResponse();
     const decision = await esper.protect(request, {
       geo: cloudflareGeo((request as { cf?: unknown }).cf),
       requestId: request.headers.get('cf-ray') ?? undefined,

@@ -1,5 +1,6 @@
 import type { TenantFields } from './config.js';
 import type { Logger } from './logger.js';
+import { isEsperHeader } from './respond.js';
 import { keepEnd, keepStart } from './truncate.js';
 
 export interface Geo {
@@ -151,7 +152,7 @@ export function buildRequestBody(input: ContextInput): RuntimeRequestBody {
   let dropped = 0;
   let bytes = 0;
   request.headers.forEach((value, name) => {
-    if (NEVER_SENT.has(name) || name.startsWith('x-esper-')) return;
+    if (NEVER_SENT.has(name) || isEsperHeader(name)) return;
     if (REDACTED.has(name)) {
       redacted[name] =
         name === 'cookie'

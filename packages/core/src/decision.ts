@@ -1,4 +1,5 @@
 import type { EnforcementMode } from './config.js';
+import { isEsperHeader } from './respond.js';
 
 export type DecisionAction = 'allow' | 'challenge' | 'block';
 /** `remote`: the runtime answered; `cache`: a stored answer; `fallback`: the SDK decided alone; `skipped`: route not protected. */
@@ -125,7 +126,7 @@ function headerPairs(v: unknown, label: string, dropped: string[], upstream = fa
     }
     const lower = name.toLowerCase();
     if (FORBIDDEN_HEADERS.has(lower) || OWN_HEADERS.has(lower)) continue;
-    if (!upstream && lower.startsWith('x-esper-')) continue;
+    if (!upstream && isEsperHeader(lower)) continue;
     out.push([lower, kept]);
   }
   return out;

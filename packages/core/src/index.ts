@@ -12,7 +12,14 @@ export {
   resolveConfig,
   type TenantFields,
 } from './config.js';
-export { CLEARANCE_NAME, type Geo, LIMITS, type RuntimeRequestBody } from './context.js';
+export {
+  CLEARANCE_NAME,
+  type Geo,
+  /** @deprecated Use `FIELD_LIMITS`: `@esper/policy` exports limits of its own. */
+  LIMITS,
+  LIMITS as FIELD_LIMITS,
+  type RuntimeRequestBody,
+} from './context.js';
 export type {
   CacheScope,
   Decision,

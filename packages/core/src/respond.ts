@@ -1,6 +1,14 @@
 import { CLEARANCE_NAME } from './context.js';
 import type { Decision, HeaderPair } from './decision.js';
 
+/** Header names the SDK owns: a client's copies are never believed or passed on. */
+export const ESPER_HEADER_PREFIX = 'x-esper-';
+
+/** Whether `name` is one of the SDK's own headers (`x-esper-*`), in any case. */
+export function isEsperHeader(name: string): boolean {
+  return name.length >= 8 && name.slice(0, 8).toLowerCase() === ESPER_HEADER_PREFIX;
+}
+
 export const DECISION_HEADER = 'x-esper-decision';
 export const DECISION_ID_HEADER = 'x-esper-decision-id';
 export const DECISION_MODE_HEADER = 'x-esper-mode';
@@ -129,7 +137,7 @@ export function decorateResponse(response: Response, decision: Decision): Respon
  */
 export function upstreamHeaders(headers: Headers, decision: Decision): Headers {
   const out = new Headers(headers);
-  for (const name of [...out.keys()]) if (name.startsWith('x-esper-')) out.delete(name);
+  for (const name of [...out.keys()]) if (isEsperHeader(name)) out.delete(name);
   // A header the runtime vouches for replaces the client's own copy instead of joining it.
   for (const [name] of decision.upstreamHeaders) out.delete(name);
   out.set(DECISION_HEADER, decision.action);

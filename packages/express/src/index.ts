@@ -6,6 +6,7 @@ export {
   type EsperOptions,
 } from '@esper/core';
 export { type EsperExpressOptions, type EsperMiddleware, esper } from './middleware.js';
+export { SDK_NAME, SDK_VERSION, VERSION } from './version.js';
 
 declare global {
   // Express 4 and 5 typings both merge this global interface into their `Request`.

@@ -6,13 +6,15 @@ import {
   EsperConfigError,
   type EsperOptions,
 } from '@esper/core';
+import { adapterOptions } from '@esper/core/adapter';
 import { createUndiciTransport, nodeSigner } from '@esper/core/node';
 import { forwardedForLines, schemeOf, trustedClientIp, trustsProxy } from './client-ip.js';
 import { forwardUpstream, pathOf, routedTarget, toWebRequest } from './request.js';
 import { appendResponseHeaders, sendResponse } from './response.js';
 import type { ExpressRequest } from './types.js';
+import { SDK_NAME, SDK_VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
 
 /** `@esper/core`'s options; `runtime` and `sdk` are set by this package. */
 export type EsperExpressOptions = Omit<EsperOptions, 'runtime' | 'sdk'>;
@@ -36,22 +38,29 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
   const env = options.env ?? process.env;
   const preset = options.clientIp?.preset ?? (env.DYNO ? 'heroku' : 'direct');
   const logger = options.logger;
-  const client = createEsper({
-    ...options,
-    clientIp: { ...options.clientIp, preset },
-    // Express's defaults: `case sensitive routing` and `strict routing` off, in the app and in
-    // every `express.Router()` unless each one turns them on; see the README.
-    routing: { caseSensitive: false, strict: false, ...options.routing },
-    runtime: env.DYNO ? 'heroku' : 'node',
-    sdk: { name: '@esper/express', version: VERSION },
-    // Importing undici takes 100–400 ms, more than a decision's budget: createEsper() starts
-    // loading it in the background (the transport's warm-up), never on import or per request.
-    transport:
-      options.transport ??
-      (options.fetch ? undefined : createUndiciTransport({ load: () => import('undici') })),
-    // A `crypto` of the user's own (tests, a FIPS provider) keeps signing with it.
-    signer: options.signer ?? (options.crypto ? undefined : nodeSigner),
-  });
+  const client = createEsper(
+    adapterOptions(
+      {
+        ...options,
+        // Importing undici takes 100–400 ms, more than a decision's budget: createEsper()
+        // starts loading it in the background (the transport's warm-up), never on import or
+        // per request.
+        transport:
+          options.transport ??
+          (options.fetch ? undefined : createUndiciTransport({ load: () => import('undici') })),
+        // A `crypto` of the user's own (tests, a FIPS provider) keeps signing with it.
+        signer: options.signer ?? (options.crypto ? undefined : nodeSigner),
+      },
+      {
+        preset,
+        runtime: env.DYNO ? 'heroku' : 'node',
+        sdk: { name: SDK_NAME, version: SDK_VERSION },
+        // Express's defaults: `case sensitive routing` and `strict routing` off, in the app
+        // and in every `express.Router()` unless each one turns them on; see the README.
+        routing: { caseSensitive: false, strict: false },
+      },
+    ),
+  );
 
   /** Resolves to true when the request should go on to the app. */
   async function handle(req: ExpressRequest, res: ServerResponse): Promise<boolean> {

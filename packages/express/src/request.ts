@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as legacyParse } from 'node:url';
-import { decisionRequest, safeHost } from '@esper/core';
+import { decisionRequest, isEsperHeader, safeHost } from '@esper/core/adapter';
 import type { ExpressRequest } from './types.js';
 
 // A Host header is client-supplied: anything beyond host[:port] (a `/`, `?` or `@`) would let a
@@ -67,11 +67,10 @@ export function toWebRequest(
  * `rawHeaders` too, so no view of the request lets a client claim it was allowed.
  */
 export function forwardUpstream(req: IncomingMessage, upstream: Headers): void {
-  const esper = (name: string) => name.toLowerCase().startsWith('x-esper-');
-  for (const name of Object.keys(req.headers)) if (esper(name)) delete req.headers[name];
+  for (const name of Object.keys(req.headers)) if (isEsperHeader(name)) delete req.headers[name];
   const raw: string[] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    if (!esper(req.rawHeaders[i]!)) raw.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+    if (!isEsperHeader(req.rawHeaders[i]!)) raw.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   }
   for (const [name, value] of upstream) {
     const prev = req.headers[name];

@@ -2,7 +2,7 @@ import type { Decision } from '@esper/core';
 
 export type { Decision, EsperOptions } from '@esper/core';
 export { type EsperEnv, esper, type HonoEsperOptions } from './middleware.js';
-export { VERSION } from './version.js';
+export { SDK_NAME, SDK_VERSION, VERSION } from './version.js';
 
 declare module 'hono' {
   interface ContextVariableMap {

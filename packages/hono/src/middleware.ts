@@ -1,13 +1,14 @@
+import { createEsper, type Decision, type EsperOptions } from '@esper/core';
 import {
+  adapterOptions,
+  clientPerEnv,
   cloudflareGeo,
-  createEsper,
-  type Decision,
-  type Esper,
-  type EsperOptions,
-} from '@esper/core';
+  misconfiguredResponse,
+  onWorkers,
+} from '@esper/core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
-import { defaultPreset, onWorkers, socketPeer } from './platform.js';
-import { VERSION } from './version.js';
+import { defaultPreset, socketPeer } from './platform.js';
+import { SDK_NAME, SDK_VERSION } from './version.js';
 
 /** `createEsper` options minus what the middleware sets itself. */
 export type HonoEsperOptions = Omit<EsperOptions, 'sdk'>;
@@ -65,38 +66,20 @@ function forward(raw: Request, headers: Headers): Request | undefined {
  */
 export function esper(options: HonoEsperOptions = {}): MiddlewareHandler<EsperEnv> {
   const workers = onWorkers();
-  const make = (env?: Record<string, unknown>) =>
-    createEsper({
-      ...(env ? { env } : {}),
-      ...options,
-      // Merged, not replaced: `{ trustedProxies }` alone must not drop the Workers preset
-      // (cf-connecting-ip), which would leave every request without a client IP.
-      clientIp: { ...options.clientIp, preset: options.clientIp?.preset ?? defaultPreset(workers) },
-      sdk: { name: '@esper/hono', version: VERSION },
+  const optionsFor = (env?: Record<string, unknown>) =>
+    adapterOptions(env ? { env, ...options } : options, {
+      preset: defaultPreset(workers),
+      sdk: { name: SDK_NAME, version: SDK_VERSION },
     });
-  const perEnv = workers && !options.env;
-  const shared = perEnv ? undefined : make();
-  const clients = new WeakMap<object, Esper | Error>();
-
-  const clientFor = (env: unknown): Esper => {
-    if (shared) return shared;
-    const key = typeof env === 'object' && env !== null ? env : clients;
-    let client = clients.get(key);
-    if (!client) {
-      try {
-        client = make(env as Record<string, unknown>);
-      } catch (err) {
-        client = err instanceof Error ? err : new Error(String(err));
-      }
-      clients.set(key, client);
-    }
-    // Thrown on every request of a misconfigured env: Hono's onError logs it and answers 500.
-    if (client instanceof Error) throw client;
-    return client;
-  };
+  // Elsewhere than Workers, `process.env` is read now: a bad configuration throws at start-up.
+  const shared = workers && !options.env ? undefined : createEsper(optionsFor());
+  const perEnv = clientPerEnv((env: unknown) => optionsFor(env as Record<string, unknown>));
+  const clientFor = (env: unknown) => shared ?? perEnv(env);
 
   return async (c, next) => {
     const client = clientFor(c.env);
+    // A misconfigured env: every request gets the same 500, logged once (`clientPerEnv`).
+    if (client instanceof Error) return misconfiguredResponse();
     const raw = c.req.raw;
     const decision = await client.protect(raw, {
       // The path Hono's router matched (its getPath: decoded, `strict: false` applied, a

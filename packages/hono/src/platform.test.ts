@@ -1,5 +1,6 @@
+import { onWorkers } from '@esper/core/adapter';
 import { describe, expect, it } from 'vitest';
-import { defaultPreset, onWorkers, socketPeer } from './platform.js';
+import { defaultPreset, socketPeer } from './platform.js';
 
 const request = new Request('http://localhost/');
 

@@ -1,13 +1,5 @@
 import type { ClientIpPreset } from '@esper/core';
 
-/** Read once: workerd sets this, and nothing else claims to be Cloudflare Workers. */
-export function onWorkers(): boolean {
-  return (
-    (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ===
-    'Cloudflare-Workers'
-  );
-}
-
 export function defaultPreset(workers: boolean): ClientIpPreset {
   // Workers: Cloudflare overwrites cf-connecting-ip. Elsewhere only the socket peer is known
   // to be true; headers such as x-forwarded-for need an explicit `clientIp` option.

@@ -54,7 +54,10 @@ describe('esper() in workerd', () => {
     runtime = await startMockRuntime({
       keys: [KEY],
       answers: [
-        { match: { path: /^\/cached\// }, answer: { action: 'block', ttl_seconds: 60, cache_scope: 'client' } },
+        {
+          match: { path: /^\/cached\// },
+          answer: { action: 'block', ttl_seconds: 60, cache_scope: 'client' },
+        },
       ],
     });
     [script, proxiedScript] = await Promise.all([bundle(WORKER), bundle(PROXIED_WORKER)]);

@@ -1,4 +1,5 @@
-import { decisionRequest, type ProtectFacts, safeHost } from '@esper/core';
+import type { ProtectFacts } from '@esper/core';
+import { decisionRequest, isEsperHeader, safeHost } from '@esper/core/adapter';
 
 /**
  * `apigw-v1`: API Gateway REST (payload 1.0). `apigw-v2`: HTTP API (payload 2.0) and Function
@@ -164,8 +165,6 @@ export function toRequest(
   };
 }
 
-const isEsper = (name: string) => name.toLowerCase().startsWith('x-esper-');
-
 /**
  * The event the application sees on allow: every header whose value `upstream` changed
  * (the client's `x-esper-*` removed, the decision's added) is rewritten in each header map the
@@ -176,7 +175,7 @@ export function withHeaders(event: HttpEvent, before: Headers, upstream: Headers
   // `x-esper-*` always: a client's copy that happens to equal the decision's is still written
   // as the decision's, whatever the event's own maps had under that name.
   for (const name of new Set([...before.keys(), ...upstream.keys()])) {
-    if (before.get(name) !== upstream.get(name) || isEsper(name)) changed.add(name);
+    if (before.get(name) !== upstream.get(name) || isEsperHeader(name)) changed.add(name);
   }
   const rewrite = <T>(map: Values<T>, wrap: (v: string) => T) => {
     const out: Record<string, T | undefined> = {};
@@ -207,7 +206,7 @@ export function withoutEsperHeaders(event: HttpEvent): HttpEvent {
   const strip = <T>(map: Values<T>): Values<T> => {
     if (typeof map !== 'object' || map === null) return map;
     const out: Record<string, T | undefined> = {};
-    for (const [k, v] of Object.entries(map)) if (!isEsper(k)) out[k] = v;
+    for (const [k, v] of Object.entries(map)) if (!isEsperHeader(k)) out[k] = v;
     return out;
   };
   return {

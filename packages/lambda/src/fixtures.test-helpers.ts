@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { lambdaContext as sharedLambdaContext } from '../../../test/helpers/lambda-context.mjs';
 import type { HttpEvent } from './events.js';
 
 /** A fresh copy of one of the aws/aws-lambda-go samples in test/fixtures/aws-lambda-go. */
@@ -62,17 +63,5 @@ export function albEvent(multiValue: boolean): HttpEvent & Record<string, unknow
   return e;
 }
 
-export function lambdaContext() {
-  const deadline = Date.now() + 10_000;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'unit',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:unit',
-    memoryLimitInMB: '256',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: '/aws/lambda/unit',
-    logStreamName: '2026/11/22/[$LATEST]00000000000000000000000000000000',
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-  };
-}
+/** The Lambda context the runtime passes, for a function named `unit`. */
+export const lambdaContext = () => sharedLambdaContext('unit');

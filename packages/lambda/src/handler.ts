@@ -7,6 +7,7 @@ import {
   type EsperOptions,
   type Logger,
 } from '@esper/core';
+import { adapterOptions } from '@esper/core/adapter';
 import { createUndiciTransport, nodeSigner } from '@esper/core/node';
 import {
   detectKind,
@@ -45,17 +46,21 @@ function loadUndici() {
 const transport = createUndiciTransport({ load: loadUndici });
 
 function coreOptions(options: LambdaEsperOptions): EsperOptions {
-  return {
-    transport,
-    // A `crypto` of the user's own (tests, a FIPS provider) keeps signing with it.
-    signer: options.crypto ? undefined : nodeSigner,
-    ...options,
-    // With each event's own source address as `remoteAddress` (sourceIp, or the hop ALB
-    // appended), this preset is right for every event kind; `trustedProxies` still apply.
-    clientIp: { preset: 'aws-apigateway', ...options.clientIp },
-    runtime: 'aws-lambda',
-    sdk: { name: SDK_NAME, version: SDK_VERSION },
-  };
+  return adapterOptions(
+    {
+      transport,
+      // A `crypto` of the user's own (tests, a FIPS provider) keeps signing with it.
+      signer: options.crypto ? undefined : nodeSigner,
+      ...options,
+    },
+    {
+      // With each event's own source address as `remoteAddress` (sourceIp, or the hop ALB
+      // appended), this preset is right for every event kind; `trustedProxies` still apply.
+      preset: 'aws-apigateway',
+      runtime: 'aws-lambda',
+      sdk: { name: SDK_NAME, version: SDK_VERSION },
+    },
+  );
 }
 
 /** Validates the options at module init, so a bad deployment fails at cold start. */

@@ -20,10 +20,19 @@ export {
   type PolicyEngineOptions,
 } from './engine.js';
 export { entityKey } from './entities.js';
-export type { Decision, Match } from './evaluate.js';
+export type {
+  /** @deprecated Use `PolicyDecision`: `@esper/core` exports a `Decision` of its own. */
+  Decision,
+  Decision as PolicyDecision,
+  Match,
+} from './evaluate.js';
 export { encodeFields, isReservedFieldName, type KeyContext } from './fields.js';
 export type { ValidationError, ValidationResult } from './issues.js';
-export { LIMITS } from './limits.js';
+export {
+  /** @deprecated Use `POLICY_LIMITS`: `@esper/core` exports field-model limits of its own. */
+  LIMITS,
+  LIMITS as POLICY_LIMITS,
+} from './limits.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export type { Action, Mode } from './outcomes.js';
 export { SEVERITY } from './outcomes.js';

@@ -1,4 +1,5 @@
 import { createEsper, type Decision, type EsperOptions } from '@esper/core';
+import { adapterOptions } from '@esper/core/adapter';
 import { type MiddlewareContext, platformFacts } from './facts.js';
 import {
   continueResponse,
@@ -42,12 +43,13 @@ export function withEsper(
 ): EsperMiddleware<Request, unknown> {
   const [middleware, options] = typeof first === 'function' ? [first, second] : [undefined, first];
   // Created now, not per request, so bad configuration fails when the module loads.
-  const esper = createEsper({
-    ...options,
-    clientIp: { preset: 'vercel', ...options?.clientIp },
-    runtime: typeof EdgeRuntime === 'string' ? 'vercel-edge' : 'vercel-node',
-    sdk: { name: SDK_NAME, version: SDK_VERSION },
-  });
+  const esper = createEsper(
+    adapterOptions(options ?? {}, {
+      preset: 'vercel',
+      runtime: typeof EdgeRuntime === 'string' ? 'vercel-edge' : 'vercel-node',
+      sdk: { name: SDK_NAME, version: SDK_VERSION },
+    }),
+  );
 
   return async (request, context) => {
     const decision = await esper.protect(request, platformFacts(request, context));
