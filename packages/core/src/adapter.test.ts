@@ -50,7 +50,10 @@ describe('adapterOptions', () => {
 describe('clientPerEnv', () => {
   const good = { apiKey: 'k', secret: 's', env: {} };
   it('makes one client per env object, and one for a missing env', () => {
-    const clients = clientPerEnv((env: object | undefined) => ({ ...good, env: env ?? {} }));
+    const clients = clientPerEnv((env: Record<string, unknown> | undefined) => ({
+      ...good,
+      env: env ?? {},
+    }));
     const a = {};
     expect(clients(a)).toBe(clients(a));
     expect(clients({})).not.toBe(clients(a));

@@ -1,5 +1,10 @@
 import type { EnforcementMode } from './config.js';
-import { isEsperHeader } from './respond.js';
+import {
+  DECISION_HEADER,
+  DECISION_ID_HEADER,
+  DECISION_MODE_HEADER,
+  isEsperHeader,
+} from './respond.js';
 
 export type DecisionAction = 'allow' | 'challenge' | 'block';
 /** `remote`: the runtime answered; `cache`: a stored answer; `fallback`: the SDK decided alone; `skipped`: route not protected. */
@@ -90,7 +95,7 @@ function optionalString(v: unknown, max = 256): string | undefined {
 }
 
 // The SDK's own decision headers: only it sets them, from the decision.
-const OWN_HEADERS = new Set(['x-esper-decision', 'x-esper-decision-id', 'x-esper-mode']);
+const OWN_HEADERS = new Set([DECISION_HEADER, DECISION_ID_HEADER, DECISION_MODE_HEADER]);
 /**
  * RFC 9110 field-value: visible ASCII and obs-text (0x80–0xFF), with spaces and tabs only
  * between them. A value cut at 4096 characters is checked as cut.

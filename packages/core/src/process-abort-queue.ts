@@ -1,5 +1,6 @@
 import type { CallAbort } from './call-abort.js';
 import { realClock, unref } from './clock.js';
+import { onWorkers } from './platform.js';
 
 /**
  * The process-wide queue of runtime calls to abort: one queue for every client in the process,
@@ -24,10 +25,7 @@ let lastDeadlineAt = 0;
 let batchStartedAt = 0;
 
 const setImmediateFn = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
-const shared =
-  typeof setImmediateFn === 'function' &&
-  (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent !==
-    'Cloudflare-Workers';
+const shared = typeof setImmediateFn === 'function' && !onWorkers();
 
 function drain() {
   const t = realClock();

@@ -1,4 +1,4 @@
-import type { HeaderPair, Logger } from '@esper/core';
+import { DECISION_HEADER, type HeaderPair, type Logger } from '@esper/core';
 import type { EventKind } from './events.js';
 
 // ALB wants a reason phrase. The statuses Esper and typical custom block/challenge pages send;
@@ -159,7 +159,7 @@ export function forbiddenResult(kind: EventKind): unknown {
     [
       ['content-type', 'application/json'],
       ['cache-control', 'no-store'],
-      ['x-esper-decision', 'block'],
+      [DECISION_HEADER, 'block'],
     ],
     kind,
   );
