@@ -3,21 +3,13 @@
  * [vars]), run in workerd through miniflare, against a real mock runtime on loopback scripted by
  * esper-mock.json. The secrets are bindings, as `wrangler secret put` makes them.
  */
-import { readFileSync } from 'node:fs';
-import {
-  DEFAULT_TEST_KEY,
-  type MockRuntime,
-  type StartMockRuntimeOptions,
-  startMockRuntime,
-} from '@esper/testing';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import mockConfig from '../esper-mock.json';
+import { describeRootReadme, itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
+import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
 import { startWorker } from '../scripts/local.mjs';
 
-const read = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
-
-let mock: MockRuntime;
+const runtime = exampleRuntime('cloudflare-worker');
 let mf: Miniflare;
 
 /** Plays Cloudflare's edge: it always overwrites cf-connecting-ip with the address it saw. */
@@ -27,26 +19,15 @@ const get = (path: string, accept = 'text/html') =>
     redirect: 'manual',
   });
 
-const lastDecisionId = () =>
-  (JSON.parse(mock.requests.at(-1)?.response?.body ?? '{}') as { decision_id?: string })
-    .decision_id;
-
 beforeAll(async () => {
-  mock = await startMockRuntime(mockConfig as StartMockRuntimeOptions);
-  ({ mf } = await startWorker({
-    bindings: {
-      ESPER_API_BASE: mock.url,
-      ESPER_API_KEY: DEFAULT_TEST_KEY.apiKey,
-      ESPER_API_SECRET: DEFAULT_TEST_KEY.secret,
-      // wrangler.toml's 300 ms is for production; a loaded CI machine can be slower.
-      ESPER_TIMEOUT_MS: '10000',
-    },
-  }));
+  await runtime.start();
+  // The ESPER_* settings as bindings: they win over wrangler.toml's [vars].
+  ({ mf } = await startWorker({ bindings: runtime.env() }));
 }, 60_000);
 
 afterAll(async () => {
   await mf?.dispose();
-  await mock?.close();
+  await runtime.close();
 });
 
 describe('examples/cloudflare-worker in workerd', () => {
@@ -56,11 +37,9 @@ describe('examples/cloudflare-worker in workerd', () => {
     expect(await res.json()).toEqual({
       hello: 'from the edge',
       decision: 'allow',
-      decisionId: lastDecisionId(),
+      decisionId: runtime.lastDecisionId(),
     });
-    const call = mock.requests.at(-1);
-    expect(call?.verification).toMatchObject({ ok: true, keyId: DEFAULT_TEST_KEY.apiKey });
-    expect(call?.body).toMatchObject({
+    runtime.expectSignedCall({
       request: { path: '/', client_ip: '198.51.100.9' },
       source: { sdk: '@esper/cloudflare', runtime: 'cloudflare-workers' },
     });
@@ -69,9 +48,7 @@ describe('examples/cloudflare-worker in workerd', () => {
   it('challenges /login: a browser is redirected to the challenge page', async () => {
     const res = await get('/login');
     await res.arrayBuffer();
-    expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toMatch(new RegExp(`^${mock.url}/challenge\\?`));
-    expect(res.headers.get('x-esper-decision-id')).toBe(lastDecisionId());
+    runtime.expectChallengeRedirect(res);
   });
 
   it('blocks /admin with a 403', async () => {
@@ -89,30 +66,10 @@ describe('examples/cloudflare-worker in workerd', () => {
 });
 
 describe('examples/cloudflare-worker/README.md', () => {
-  const readme = read('README.md');
-  const shown = [...readme.matchAll(/<!-- file: (\S+) -->\n```\w+\n([\s\S]*?)```\n/g)];
-  it.each(shown.map((m) => [m[1]!, m[2]!]))('shows %s as it is in the example', (file, code) => {
-    expect(code).toBe(read(file));
-  });
-  it('shows the worker and its wrangler.toml', () => {
-    expect(shown.map((m) => m[1])).toEqual(['src/index.ts', 'wrangler.toml']);
+  itShowsFilesAsTheyAre('cloudflare-worker', {
+    title: 'shows the worker and its wrangler.toml',
+    files: ['src/index.ts', 'wrangler.toml'],
   });
 });
 
-describe('the root README', () => {
-  it('quotes this example as it is: its lines, in order ("// …" stands for the rest)', () => {
-    const root = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    const from = /<!-- from: examples\/cloudflare-worker\/(\S+) -->\n```\w*\n([\s\S]*?)```\n/g;
-    const quoted = [...root.matchAll(from)];
-    expect(quoted.length).toBeGreaterThan(0);
-    for (const [, file, code] of quoted) {
-      const lines = read(file!).split('\n');
-      let at = 0;
-      for (const line of code!.split('\n').filter((l) => l.trim() && l.trim() !== '// …')) {
-        const found = lines.indexOf(line, at);
-        expect(found, `${file}: ${line}`).toBeGreaterThanOrEqual(0);
-        at = found + 1;
-      }
-    }
-  });
-});
+describeRootReadme('cloudflare-worker');

@@ -3,75 +3,39 @@
  * its own process, with PORT and DYNO set as on a dyno and the ESPER_* config vars pointing at
  * a real mock runtime on loopback scripted by esper-mock.json.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import {
-  DEFAULT_TEST_KEY,
-  type MockRuntime,
-  type StartMockRuntimeOptions,
-  startMockRuntime,
-} from '@esper/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeRootReadme, itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
+import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
+import type { ListeningExample } from '../../../test/helpers/node-process.mjs';
+import { runNode, startListeningExample } from '../../../test/helpers/node-process.mjs';
 
 const DIR = fileURLToPath(new URL('..', import.meta.url));
 const read = (file: string) => readFileSync(`${DIR}${file}`, 'utf8');
 
-let mock: MockRuntime;
-let server: ChildProcess | undefined;
-let origin: string;
+const runtime = exampleRuntime('express-heroku');
+let server: ListeningExample | undefined;
 
 /** Plays the Heroku router: it appends the address it saw to whatever X-Forwarded-For came. */
 const get = (path: string, accept = 'text/html') =>
-  fetch(origin + path, {
+  fetch(server!.origin + path, {
     headers: { accept, 'x-forwarded-for': '203.0.113.99, 198.51.100.11' },
     redirect: 'manual',
   });
 
-const lastDecisionId = () =>
-  (JSON.parse(mock.requests.at(-1)?.response?.body ?? '{}') as { decision_id?: string })
-    .decision_id;
-
 beforeAll(async () => {
-  mock = await startMockRuntime(JSON.parse(read('esper-mock.json')) as StartMockRuntimeOptions);
-  await promisify(execFile)(process.execPath, [`${DIR}node_modules/typescript/bin/tsc`], {
-    cwd: DIR,
-  });
+  await runtime.start();
+  await runNode(DIR, [`${DIR}node_modules/typescript/bin/tsc`]);
   const web = read('Procfile').match(/^web: node (.+)$/m)?.[1];
   if (!web) throw new Error('Procfile has no "web: node …" line');
-  server = spawn(process.execPath, web.split(' '), {
-    cwd: DIR,
-    env: {
-      ...process.env,
-      PORT: '0', // any free port; the app prints the one it got
-      DYNO: 'web.1',
-      ESPER_API_BASE: mock.url,
-      ESPER_API_KEY: DEFAULT_TEST_KEY.apiKey,
-      ESPER_API_SECRET: DEFAULT_TEST_KEY.secret,
-      ESPER_TIMEOUT_MS: '10000', // a loaded CI machine, not production
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  origin = await new Promise<string>((resolve, reject) => {
-    server?.stdout?.on('data', (d) => {
-      output += d;
-      const port = output.match(/listening on http:\/\/localhost:(\d+)/)?.[1];
-      if (port) resolve(`http://127.0.0.1:${port}`);
-    });
-    server?.stderr?.on('data', (d) => (output += d));
-    server?.once('exit', (code) => reject(new Error(`server exited (${code}):\n${output}`)));
-  });
+  const env = { ...runtime.env(), DYNO: 'web.1' };
+  server = await startListeningExample({ cwd: DIR, args: web.split(' '), env });
 }, 60_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server?.once('exit', r));
-    server.kill('SIGTERM'); // as Heroku does; the app must exit on its own
-    await exited;
-  }
-  await mock?.close();
+  await server?.stop(); // SIGTERM, as Heroku does; the app must exit on its own
+  await runtime.close();
 });
 
 describe('examples/express-heroku, as a dyno runs it', () => {
@@ -81,40 +45,32 @@ describe('examples/express-heroku, as a dyno runs it', () => {
     expect(await res.json()).toEqual({
       hello: 'world',
       decision: 'allow',
-      decisionId: lastDecisionId(),
+      decisionId: runtime.lastDecisionId(),
     });
-    const call = mock.requests.at(-1);
-    expect(call?.verification).toMatchObject({ ok: true, keyId: DEFAULT_TEST_KEY.apiKey });
     // The router's hop, not the address the client wrote to the left of it.
-    expect(call?.body).toMatchObject({
+    runtime.expectSignedCall({
       request: { path: '/', client_ip: '198.51.100.11' },
       source: { sdk: '@esper/express', runtime: 'heroku' },
     });
   });
 
   it('challenges /login: a browser is redirected to the challenge page', async () => {
-    const res = await get('/login');
-    expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toMatch(new RegExp(`^${mock.url}/challenge\\?`));
-    expect(res.headers.get('x-esper-decision-id')).toBe(lastDecisionId());
+    runtime.expectChallengeRedirect(await get('/login'));
   });
 
   it('blocks /admin and /?foo=bar with a 403', async () => {
     const admin = await get('/admin', 'application/json');
     expect(admin.status).toBe(403);
-    expect(await admin.json()).toMatchObject({ decision_id: lastDecisionId() });
+    expect(await admin.json()).toMatchObject({ decision_id: runtime.lastDecisionId() });
     expect((await get('/?foo=bar')).status).toBe(403);
   });
 });
 
 describe('examples/express-heroku: README and Heroku files', () => {
   const readme = read('README.md');
-  const shown = [...readme.matchAll(/<!-- file: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)];
-  it.each(shown.map((m) => [m[1]!, m[2]!]))('shows %s as it is in the example', (file, code) => {
-    expect(code).toBe(read(file));
-  });
-  it('shows the server and the Procfile', () => {
-    expect(shown.map((m) => m[1])).toEqual(['src/server.ts', 'Procfile']);
+  itShowsFilesAsTheyAre('express-heroku', {
+    title: 'shows the server and the Procfile',
+    files: ['src/server.ts', 'Procfile'],
   });
   it('app.json asks for every ESPER_* variable the README tells to set', () => {
     const env = Object.keys(JSON.parse(read('app.json')).env);
@@ -125,20 +81,4 @@ describe('examples/express-heroku: README and Heroku files', () => {
   });
 });
 
-describe('the root README', () => {
-  it('quotes this example as it is: its lines, in order ("// …" stands for the rest)', () => {
-    const root = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    const from = /<!-- from: examples\/express-heroku\/(\S+) -->\n```\w*\n([\s\S]*?)```\n/g;
-    const quoted = [...root.matchAll(from)];
-    expect(quoted.length).toBeGreaterThan(0);
-    for (const [, file, code] of quoted) {
-      const lines = read(file!).split('\n');
-      let at = 0;
-      for (const line of code!.split('\n').filter((l) => l.trim() && l.trim() !== '// …')) {
-        const found = lines.indexOf(line, at);
-        expect(found, `${file}: ${line}`).toBeGreaterThanOrEqual(0);
-        at = found + 1;
-      }
-    }
-  });
-});
+describeRootReadme('express-heroku');

@@ -107,9 +107,14 @@ export function restApiEvent(req) {
   return e;
 }
 
-/** The context object the Lambda runtime passes to a handler. */
-export function lambdaContext(functionName = 'esper-example') {
-  const deadline = Date.now() + 10_000;
+/**
+ * The context object the Lambda runtime passes to a handler. The repo's own tests take it from
+ * here too (test/helpers/lambda-context.mjs), so that there is one.
+ * @param {string} [functionName]
+ * @param {number} [timeoutMs] the function's timeout: what getRemainingTimeInMillis counts down
+ */
+export function lambdaContext(functionName = 'esper-example', timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName,

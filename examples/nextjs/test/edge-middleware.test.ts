@@ -5,17 +5,11 @@
  * Next build would double this example's test time, and the conformance suite already runs a
  * root middleware.ts under `next start` (test/conformance/fixtures/vercel-next-edge).
  */
-import {
-  DEFAULT_TEST_KEY,
-  type MockRuntime,
-  type StartMockRuntimeOptions,
-  startMockRuntime,
-} from '@esper/testing';
 import type { EsperMiddleware } from '@esper/vercel';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import mockConfig from '../esper-mock.json';
+import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
 
-let mock: MockRuntime;
+const runtime = exampleRuntime('nextjs');
 let middleware: EsperMiddleware;
 
 /** What Vercel hands the middleware: x-real-ip set by its proxy, and a waitUntil. */
@@ -28,18 +22,15 @@ const run = (path: string, accept = 'text/html') =>
   );
 
 beforeAll(async () => {
-  mock = await startMockRuntime(mockConfig as StartMockRuntimeOptions);
+  await runtime.start();
   // The middleware reads its settings from the environment when the module loads, as on Vercel.
-  vi.stubEnv('ESPER_API_BASE', mock.url);
-  vi.stubEnv('ESPER_API_KEY', DEFAULT_TEST_KEY.apiKey);
-  vi.stubEnv('ESPER_API_SECRET', DEFAULT_TEST_KEY.secret);
-  vi.stubEnv('ESPER_TIMEOUT_MS', '10000'); // a loaded CI machine, not production
+  runtime.stubEnv();
   middleware = (await import('../edge/middleware.js')).default;
 });
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await mock?.close();
+  await runtime.close();
 });
 
 describe('examples/nextjs/edge/middleware.ts in the Edge runtime', () => {
@@ -48,7 +39,7 @@ describe('examples/nextjs/edge/middleware.ts in the Edge runtime', () => {
     // Next's protocol for "continue, with these request headers".
     expect(res.headers.get('x-middleware-next')).toBe('1');
     expect(res.headers.get('x-middleware-request-x-esper-decision')).toBe('allow');
-    expect(mock.requests.at(-1)?.body).toMatchObject({
+    expect(runtime.lastCall()?.body).toMatchObject({
       request: { path: '/', client_ip: '198.51.100.8' },
       source: { runtime: 'vercel-edge' },
     });
@@ -57,7 +48,7 @@ describe('examples/nextjs/edge/middleware.ts in the Edge runtime', () => {
   it('challenges /login', async () => {
     const res = await run('/login');
     expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toMatch(new RegExp(`^${mock.url}/challenge\\?`));
+    expect(res.headers.get('location')).toMatch(runtime.challengePage());
   });
 
   it('blocks /admin', async () => {

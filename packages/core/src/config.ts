@@ -42,11 +42,11 @@ export interface EsperOptions {
   /** What happens when no decision arrives in time. Env: `ESPER_FAIL_MODE`. Default `open`. */
   failMode?: FailMode;
   /** Routes that fail closed (block) whatever `failMode` says. */
-  failClosedRoutes?: RoutePattern[];
+  failClosedRoutes?: readonly RoutePattern[];
   /** Only these routes are protected (default: all). */
-  include?: RoutePattern[];
+  include?: readonly RoutePattern[];
   /** These routes are never protected. */
-  exclude?: RoutePattern[];
+  exclude?: readonly RoutePattern[];
   /**
    * Skip framework build output and static files (`.css`, `.png`, …) on GET and HEAD. Default
    * true. A path matched by `include` or `failClosedRoutes` is always decided, static or not.
@@ -66,7 +66,7 @@ export interface EsperOptions {
   /** Decision cache; `false` turns it off. */
   cache?: false | { maxEntries?: number; cacheAllow?: boolean };
   /** Origins the SDK may redirect a browser to for a challenge, besides `apiBase`'s. */
-  challengeOrigins?: string[];
+  challengeOrigins?: readonly string[];
   /** Custom responses for enforced decisions. */
   responses?: {
     block?: (decision: Decision, request: Request) => Response | Promise<Response>;
@@ -345,7 +345,7 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
   }
 
   const routing = resolveRouting(options.routing);
-  const routes = (option: string, patterns: RoutePattern[] | undefined) => {
+  const routes = (option: string, patterns: readonly RoutePattern[] | undefined) => {
     try {
       return compileRoutes(patterns, option, routing);
     } catch (err) {

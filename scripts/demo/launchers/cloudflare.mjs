@@ -3,7 +3,8 @@
 // ESPER_* settings as bindings (the secrets as `wrangler secret put` makes them). The demo
 // plays Cloudflare's edge in front of it.
 import { startWorker } from '../../../examples/cloudflare-worker/scripts/local.mjs';
-import { appendHop, fromResponse } from '../reply.mjs';
+import { appendHop } from '../reply.mjs';
+import { forward } from './forward.mjs';
 
 export default {
   name: 'cloudflare',
@@ -25,13 +26,9 @@ export default {
           'cf-connecting-ip': req.ip,
           'x-forwarded-for': appendHop(req.spoof, req.ip),
         };
-        const res = await mf.dispatchFetch(`https://esper-example.workers.dev${req.path}`, {
-          method: req.method,
-          headers,
-          body: req.body,
-          redirect: 'manual',
-        });
-        return fromResponse(res);
+        return forward('https://esper-example.workers.dev', req, headers, (url, init) =>
+          mf.dispatchFetch(url, init),
+        );
       },
       stop: () => mf.dispose(),
     };

@@ -2,8 +2,9 @@
 // command with PORT and DYNO set. The demo plays Heroku's router in front of it.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { appendHop, fromResponse } from '../reply.mjs';
-import { run, startNodeServer } from './node-server.mjs';
+import { runNode, startListeningExample } from '../../../test/helpers/node-process.mjs';
+import { appendHop } from '../reply.mjs';
+import { forward } from './forward.mjs';
 
 const DIR = fileURLToPath(new URL('../../../examples/express-heroku/', import.meta.url));
 
@@ -14,12 +15,12 @@ export default {
   played: 'Heroku router: client address appended to X-Forwarded-For (DYNO=web.1)',
   /** @param {{ env: Record<string, string>, step: typeof import('../log.mjs').step }} ctx */
   async start({ env, step }) {
-    await step('express     build: tsc', () => run(DIR, ['node_modules/typescript/bin/tsc']));
+    await step('express     build: tsc', () => runNode(DIR, ['node_modules/typescript/bin/tsc']));
     const web = readFileSync(`${DIR}Procfile`, 'utf8').match(/^web: node (.+)$/m)?.[1];
     if (!web) throw new Error('examples/express-heroku/Procfile has no "web: node …" line');
     // DYNO is what tells @esper/express it is on Heroku, so it trusts the router's hop.
     const server = await step(`express     start: Procfile "web: node ${web}"`, () =>
-      startNodeServer({ cwd: DIR, args: web.split(' '), env: { ...env, DYNO: 'web.1' } }),
+      startListeningExample({ cwd: DIR, args: web.split(' '), env: { ...env, DYNO: 'web.1' } }),
     );
     let seq = 0;
     return {
@@ -32,13 +33,7 @@ export default {
           'x-forwarded-port': '443',
           'x-request-id': `demo-${++seq}`,
         };
-        const res = await fetch(server.origin + req.path, {
-          method: req.method,
-          headers,
-          body: req.body,
-          redirect: 'manual',
-        });
-        return fromResponse(res);
+        return forward(server.origin, req, headers);
       },
       stop: server.stop,
     };

@@ -3,8 +3,8 @@
 // clients differ by user agent only; a client-written X-Forwarded-For reaches it unchanged.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fromResponse } from '../reply.mjs';
-import { run, startNodeServer } from './node-server.mjs';
+import { runNode, startListeningExample } from '../../../test/helpers/node-process.mjs';
+import { forward } from './forward.mjs';
 
 const DIR = fileURLToPath(new URL('../../../examples/hono/', import.meta.url));
 
@@ -16,24 +16,18 @@ export default {
   /** Every client reaches it from 127.0.0.1, whatever `ip` the traffic plan gives it. */
   sharedIp: '127.0.0.1',
   async start({ env, step }) {
-    await step('hono        build: tsc', () => run(DIR, ['node_modules/typescript/bin/tsc']));
+    await step('hono        build: tsc', () => runNode(DIR, ['node_modules/typescript/bin/tsc']));
     const scripts = JSON.parse(readFileSync(`${DIR}package.json`, 'utf8')).scripts;
     const start = scripts.start.match(/^node (.+)$/)?.[1];
     if (!start) throw new Error('examples/hono: the start script is not "node …"');
     const server = await step(`hono        start: npm start ("node ${start}")`, () =>
-      startNodeServer({ cwd: DIR, args: start.split(' '), env }),
+      startListeningExample({ cwd: DIR, args: start.split(' '), env }),
     );
     return {
       async send(req) {
         const headers = { ...req.headers };
         if (req.spoof) headers['x-forwarded-for'] = req.spoof;
-        const res = await fetch(server.origin + req.path, {
-          method: req.method,
-          headers,
-          body: req.body,
-          redirect: 'manual',
-        });
-        return fromResponse(res);
+        return forward(server.origin, req, headers);
       },
       stop: server.stop,
     };

@@ -14,6 +14,7 @@ import { esperMiddleware, type LambdaEsperOptions, withEsper } from '@esper/lamb
 // @middy/core is a devDependency of packages/lambda only (not of the repo root), so it is
 // imported from there; see the note in the lambda adapter's hand-off.
 import middy from '../../../packages/lambda/node_modules/@middy/core/index.js';
+import { lambdaContext as sharedLambdaContext } from '../../helpers/lambda-context.mjs';
 import {
   APP_CONTRACT,
   type Target,
@@ -41,24 +42,9 @@ const FIXTURES = {
   alb: fixture('alb-lambda-target-request.json'),
 };
 
-/** The Lambda context the runtime passes, as real as a test can make it. */
-export function lambdaContext(functionName = 'esper-conformance') {
-  const deadline = Date.now() + 30_000;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: '2026/11/22/[$LATEST]0123456789abcdef0123456789abcdef',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done() {},
-    fail() {},
-    succeed() {},
-  };
-}
+/** The Lambda context the runtime passes, for a function with a 30 s timeout. */
+export const lambdaContext = (functionName = 'esper-conformance') =>
+  sharedLambdaContext(functionName, 30_000);
 
 function split(path: string) {
   const i = path.indexOf('?');
