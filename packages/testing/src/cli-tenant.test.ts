@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { decide, PARTNER_KEY, quickstart } from '../../runtime/src/test-support/tenant-calls.js';
 import { type CliResult, main } from './cli-main.js';
-import { decide, PARTNER_KEY, quickstart } from './policy-test-helpers.js';
 import type { MockRuntime } from './server.js';
 
 function capture() {
@@ -91,7 +91,7 @@ describe('esper-mock --tenant / --quickstart', () => {
     expect(printed).not.toContain(token);
     for (const key of quickstart().api_keys) expect(printed).not.toContain(key.secret);
     expect(printed).toContain(
-      "key esper_qs_web: secret in QUICKSTART_TENANT (@esper/testing's src/tenants/quickstart.json)",
+      "key esper_qs_web: secret in QUICKSTART_TENANT (@esper/runtime's src/tenants/quickstart.json)",
     );
     expect(printed).toContain('  admin token: the one given with --admin-token (not printed)');
     // Still a command that works once the token is in the environment.

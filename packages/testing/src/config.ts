@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { parseTenant } from '@esper/runtime';
 import type { StartMockRuntimeOptions } from './server.js';
-import { parseTenant } from './tenant.js';
 import type { MockKey, MockScript } from './types.js';
 
 /**
@@ -70,19 +70,6 @@ export function parseConfig(text: string, source = 'config'): MockConfigFile {
     });
   }
   return config;
-}
-
-/** A `--tenant` file: one tenant, validated here so errors name the file and JSON path. */
-export async function loadTenant(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  parseTenant(json, file);
-  return json;
 }
 
 export async function loadConfig(file: string): Promise<MockConfigFile> {

@@ -1,13 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { DEFAULT_SIGNATURE_TOLERANCE_SECONDS } from '@esper/core';
+import {
+  type ChallengeStore,
+  type ClearanceSigner,
+  DEFAULT_CHALLENGE,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_REPLAY_ENTRIES,
+  PolicyRuntime,
+  ReplayGuard,
+  type TenantState,
+} from '@esper/runtime';
 import { DEFAULT_ANSWER, isFault } from './answers.js';
-import { ChallengeStore } from './challenge-store.js';
-import { type ClearanceSigner, createClearanceSigner } from './clearance.js';
-import { buildKeysAndTenants } from './keys.js';
 import { matches } from './match.js';
-import { policyAnswer } from './policy-answer.js';
-import { ReplayGuard } from './replay.js';
-import type { TenantState } from './tenant-state.js';
 import type {
   DecideContext,
   DecideFunction,
@@ -28,20 +31,8 @@ export const DEFAULT_TEST_KEY: Readonly<MockKey> = Object.freeze({
   sourceId: 'test',
 });
 
-export const DEFAULT_MAX_BODY_BYTES = 32 * 1024;
-
-/**
- * About 3,300 calls a second per API key sustained over the 300 s window, in roughly 150 MB at
- * most; past it calls are refused (429 replay_capacity), never a key forgotten.
- */
-export const DEFAULT_MAX_REPLAY_ENTRIES = 1_000_000;
-
-/** Defaults of `MockRuntimeOptions.challenge`, documented in the README. */
-export const DEFAULT_CHALLENGE = Object.freeze({
-  difficulty: 14,
-  clearanceTtlSeconds: 1800,
-  challengeTtlSeconds: 600,
-});
+// Where they were defined before @esper/runtime existed; still exported from here.
+export { DEFAULT_CHALLENGE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_REPLAY_ENTRIES };
 
 interface ScriptEntry {
   script: MockScript;
@@ -125,9 +116,29 @@ function toScript(input: MockScript | MockAnswer): MockScript {
 }
 
 /**
+ * The keys the mock accepts: `keys` (by default `defaultKey`, unless tenants bring their own),
+ * then every tenant's, each id at most once.
+ */
+function acceptedKeys(
+  options: MockRuntimeOptions,
+  defaultKey: Readonly<MockKey>,
+  tenantKeys: ReadonlyMap<string, MockKey>,
+): Map<string, MockKey> {
+  const keys = new Map<string, MockKey>();
+  const add = (key: MockKey) => {
+    // Two owners for one key id would make the tenant (and the secret) ambiguous.
+    if (keys.has(key.apiKey)) throw new Error(`API key ${key.apiKey} is configured twice`);
+    keys.set(key.apiKey, key);
+  };
+  for (const k of options.keys ?? (tenantKeys.size > 0 ? [] : [defaultKey])) add({ ...k });
+  for (const k of tenantKeys.values()) add(k);
+  return keys;
+}
+
+/**
  * The mock's state, shared by the Hono app and the server wrapper: keys, scripts, recorded
- * requests, seen idempotency keys and pending timers. Kept apart from the app so that later
- * routes (rules API, results, challenge page) can reach the same state.
+ * requests, seen idempotency keys and pending timers. Tenants, challenges and the admin token
+ * are the policy runtime's (`runtime`, from @esper/runtime), whose routes the app also serves.
  */
 export class MockController {
   readonly keys: ReadonlyMap<string, MockKey>;
@@ -140,23 +151,12 @@ export class MockController {
   /** Live idempotency keys remembered per API key before calls are refused (429). */
   readonly maxReplayEntries: number;
   readonly now: () => number;
+  /** Decides for tenants; serves the challenge page, admin API and results. */
+  readonly runtime: PolicyRuntime;
   /** Tenants decided by their policies, by tenant id. */
   readonly tenants: ReadonlyMap<string, TenantState>;
-  readonly challenges: ChallengeStore;
-  readonly challenge: {
-    difficulty: number;
-    clearanceTtlSeconds: number;
-    challengeTtlSeconds: number;
-  };
-  /** Cache lifetimes the policy answers carry (challenges and monitor answers: always 0). */
-  readonly decisionTtl: { allow: number; block: number };
-  /** Bearer token (or Basic password) of the admin API; random unless configured. */
-  readonly adminToken: string;
   /** Set while the mock shuts down, so sockets it destroys are not taken for client aborts. */
   closing = false;
-
-  private signer: Promise<ClearanceSigner> | undefined;
-  private readonly clearanceSecret: Uint8Array<ArrayBuffer>;
 
   private readonly initialScripts: readonly MockScript[];
   private readonly decide: DecideFunction | undefined;
@@ -170,45 +170,16 @@ export class MockController {
 
   constructor(options: MockRuntimeOptions = {}) {
     const now = options.now ?? Date.now;
-    const { keys, tenants } = buildKeysAndTenants(options, DEFAULT_TEST_KEY, now);
-    this.keys = keys;
-    this.tenants = tenants;
-    this.challenges = new ChallengeStore(options.challenge?.maxPending);
-    this.challenge = {
-      difficulty: options.challenge?.difficulty ?? DEFAULT_CHALLENGE.difficulty,
-      clearanceTtlSeconds:
-        options.challenge?.clearanceTtlSeconds ?? DEFAULT_CHALLENGE.clearanceTtlSeconds,
-      challengeTtlSeconds:
-        options.challenge?.challengeTtlSeconds ?? DEFAULT_CHALLENGE.challengeTtlSeconds,
-    };
-    if (
-      !Number.isInteger(this.challenge.difficulty) ||
-      this.challenge.difficulty < 0 ||
-      this.challenge.difficulty > 32
-    ) {
-      throw new Error('challenge.difficulty must be an integer from 0 to 32 (leading zero bits)');
-    }
-    const secret = options.challenge?.secret;
-    // Derived with SHA-256 so any configured string makes a full-size key; random otherwise,
-    // so tokens of one mock run are worthless to the next.
-    this.clearanceSecret =
-      secret === undefined
-        ? new Uint8Array(randomBytes(32))
-        : new Uint8Array(createHash('sha256').update(secret).digest());
-    this.decisionTtl = {
-      allow: options.decisionTtlSeconds?.allow ?? 0,
-      block: options.decisionTtlSeconds?.block ?? 0,
-    };
-    if (options.adminToken !== undefined && options.adminToken.length < 16) {
-      throw new Error('adminToken needs at least 16 characters');
-    }
-    this.adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
+    const logger = options.logger ?? {};
+    this.runtime = new PolicyRuntime({ ...options, now, logger });
+    this.keys = acceptedKeys(options, DEFAULT_TEST_KEY, this.runtime.keys);
+    this.tenants = new Map(this.runtime.tenants.list().map((t) => [t.id, t]));
     this.toleranceSeconds =
       options.signatureToleranceSeconds ?? DEFAULT_SIGNATURE_TOLERANCE_SECONDS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.validateBody = options.validateBody ?? true;
     this.replayProtection = options.replayProtection ?? true;
-    this.logger = options.logger ?? {};
+    this.logger = logger;
     this.now = now;
     this.maxReplayEntries = options.maxReplayEntries ?? DEFAULT_MAX_REPLAY_ENTRIES;
     this.replay = new ReplayGuard(this.toleranceSeconds * 1000, this.maxReplayEntries);
@@ -217,6 +188,31 @@ export class MockController {
     this.defaultAnswer = options.defaultAnswer ?? DEFAULT_ANSWER;
     this.maxRecorded = options.maxRecordedRequests ?? 1000;
     this.scripts = this.initialScripts.map((script) => ({ script, hits: 0, removed: false }));
+  }
+
+  /** Pending challenges of policy decisions (the runtime's). */
+  get challenges(): ChallengeStore {
+    return this.runtime.challenges;
+  }
+
+  /** Challenge settings (the runtime's). */
+  get challenge(): PolicyRuntime['challenge'] {
+    return this.runtime.challenge;
+  }
+
+  /** Cache lifetimes the policy answers carry (challenges and monitor answers: always 0). */
+  get decisionTtl(): PolicyRuntime['decisionTtl'] {
+    return this.runtime.decisionTtl;
+  }
+
+  /** Bearer token (or Basic password) of the admin API; random unless configured. */
+  get adminToken(): string {
+    return this.runtime.adminToken;
+  }
+
+  /** Signs and verifies clearance tokens (the runtime's). */
+  clearanceSigner(): Promise<ClearanceSigner> {
+    return this.runtime.clearanceSigner();
   }
 
   /** Recorded calls, oldest first. */
@@ -253,14 +249,7 @@ export class MockController {
     this.sequence = 0;
     this.scripts = this.initialScripts.map((script) => ({ script, hits: 0, removed: false }));
     this.replay.clear();
-    for (const tenant of this.tenants.values()) tenant.reset();
-    this.challenges.clear();
-  }
-
-  /** Signs and verifies clearance tokens (created once; key import is asynchronous). */
-  clearanceSigner(): Promise<ClearanceSigner> {
-    this.signer ??= createClearanceSigner(this.clearanceSecret);
-    return this.signer;
+    this.runtime.reset();
   }
 
   async chooseAnswer(body: MitigationBody, ctx: DecideContext): Promise<MockAnswer> {
@@ -281,8 +270,8 @@ export class MockController {
   async fallbackAnswer(body: MitigationBody, ctx: DecideContext): Promise<MockAnswer> {
     const decided = this.decide ? await this.decide(body, ctx) : undefined;
     if (decided) return decided;
-    const tenant = ctx.key.tenantId ? this.tenants.get(ctx.key.tenantId) : undefined;
-    return tenant ? policyAnswer(this, tenant, body, ctx) : this.defaultAnswer;
+    const tenant = this.runtime.tenantOf(ctx.key);
+    return tenant ? this.runtime.decide(tenant, body, ctx.key) : this.defaultAnswer;
   }
 
   record(init: Omit<RecordedRequest, 'id' | 'receivedAt'>): RecordedRequest {

@@ -1,12 +1,12 @@
+import { errorBody, newDecisionId, nodeBindings, type RuntimeContext } from '@esper/runtime';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { decisionBody, errorBody, newDecisionId } from './answers.js';
+import { decisionBody } from './answers.js';
 import type { MockController } from './controller.js';
-import { type MockContext, nodeBindings } from './env.js';
 import type { DecideContext, MockFault, RecordedRequest } from './types.js';
 
 /** What every answer needs besides the answer itself. */
 export interface AnswerScope {
-  c: MockContext;
+  c: RuntimeContext;
   ctl: MockController;
   rec: RecordedRequest;
   ctx: DecideContext;

@@ -1,6 +1,6 @@
 /** The per-request log line names the protected request and what was decided for it. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { decide, quickstart } from './policy-test-helpers.js';
+import { decide, quickstart } from '../../runtime/src/test-support/tenant-calls.js';
 import { type MockRuntime, startMockRuntime } from './server.js';
 import { sampleBody, signedPost } from './test-helpers.js';
 

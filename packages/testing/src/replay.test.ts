@@ -7,7 +7,6 @@ import { createSigner } from '@esper/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_TEST_KEY } from './controller.js';
 import { MITIGATION_PATH } from './mitigation.js';
-import { ReplayGuard } from './replay.js';
 import { type MockRuntime, startMockRuntime } from './server.js';
 import { errorOf, sampleBody, signedPost } from './test-helpers.js';
 
@@ -89,31 +88,5 @@ describe('replay protection over HTTP', () => {
     expect((await errorOf(await signedPost(mock.url, body, { timestamp }))).code).toBe(
       'stale_timestamp',
     );
-  });
-});
-
-describe('ReplayGuard', () => {
-  it('expires by time only: a flood of other keys does not push one out', () => {
-    const guard = new ReplayGuard(300_000, 1_000_000);
-    expect(guard.admit('k', 'first', 0, 0)).toBe('ok');
-    for (let i = 0; i < 20_000; i++) guard.admit('k', `id-${i}`, 0, i);
-    expect(guard.admit('k', 'first', 0, 20_000)).toBe('replayed');
-    expect(guard.admit('k', 'first', 0, 301_000)).toBe('ok');
-  });
-
-  it('sweeps expired keys and refuses, with a retry delay, when full of live ones', () => {
-    const guard = new ReplayGuard(10_000, 2);
-    expect(guard.admit('k', 'a', 0, 0)).toBe('ok');
-    expect(guard.admit('k', 'b', 5000, 5000)).toBe('ok');
-    expect(guard.admit('k', 'c', 5000, 5000)).toBe('full');
-    expect(guard.admit('other', 'c', 5000, 5000)).toBe('ok');
-    // 'a' is remembered until 11 s (timestamp 0 verifies until 10.999 s), in the bucket of
-    // second 11, which has passed at 12 s.
-    expect(guard.retryAfterSeconds('k', 5000)).toBe(7);
-    expect(guard.admit('k', 'c', 5000, 11_000)).toBe('ok');
-    expect(guard.size('k')).toBe(2);
-    // 'a' was forgotten once expired (full now means b and c, not a replay of a).
-    expect(guard.admit('k', 'a', 0, 11_000)).toBe('full');
-    expect(guard.admit('k', 'a', 16_000, 16_000)).toBe('ok');
   });
 });

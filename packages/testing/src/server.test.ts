@@ -3,7 +3,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { createMockRuntimeApp } from './app.js';
 import { DEFAULT_TEST_KEY, MockController } from './controller.js';
 import { MITIGATION_PATH } from './mitigation.js';
-import { ReplayGuard } from './replay.js';
 import { startMockRuntime } from './server.js';
 import { sampleBody, signedPost } from './test-helpers.js';
 
@@ -103,38 +102,5 @@ describe('createMockRuntimeApp without a Node server', () => {
     await ctl.waitForRequests(2);
     ctl.dispose();
     expect((await pending).status).toBe(504);
-  });
-});
-
-describe('ReplayGuard', () => {
-  it('refuses a key while its signature verifies and forgets it after', () => {
-    const guard = new ReplayGuard(1000, 100);
-    expect(guard.check('k', 'a', 0, 0)).toBe(true);
-    expect(guard.check('k', 'a', 0, 500)).toBe(false);
-    expect(guard.check('other', 'a', 0, 500)).toBe(true);
-    // Timestamp 0 with 1 s of tolerance verifies until the clock reads 1.999 s.
-    expect(guard.check('k', 'a', 0, 1999)).toBe(false);
-    expect(guard.check('k', 'a', 0, 2000)).toBe(true);
-  });
-
-  it('remembers until the signature expires when the timestamp is ahead of the clock', () => {
-    const guard = new ReplayGuard(1000, 100);
-    expect(guard.check('k', 'a', 5000, 0)).toBe(true);
-    expect(guard.check('k', 'a', 5000, 5500)).toBe(false);
-  });
-
-  it('bounds its memory by refusing, never by forgetting a live key', () => {
-    const guard = new ReplayGuard(60_000, 100);
-    for (let i = 0; i < 1000; i++) guard.check('k', `id-${i}`, 0, 0);
-    expect(guard.size('k')).toBe(100);
-    expect(guard.admit('k', 'id-0', 0, 0)).toBe('replayed');
-    expect(guard.admit('k', 'id-999', 0, 0)).toBe('full');
-  });
-
-  it('sweeps expired keys', () => {
-    const guard = new ReplayGuard(1000, 100);
-    for (let i = 0; i < 50; i++) guard.check('k', `id-${i}`, 0, 0);
-    guard.check('k', 'late', 5000, 5000);
-    expect(guard.size()).toBe(1);
   });
 });

@@ -1,6 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { listen } from '@esper/runtime';
 import { createMockRuntimeApp, type MockRuntimeApp } from './app.js';
 import { MockController } from './controller.js';
 import type {
@@ -47,60 +45,22 @@ export interface MockRuntime {
   close(): Promise<void>;
 }
 
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 export async function startMockRuntime(
   options: StartMockRuntimeOptions = {},
 ): Promise<MockRuntime> {
   const { port = 0, host = '127.0.0.1', ...rest } = options;
   const controller = new MockController(rest);
   const app = createMockRuntimeApp(controller);
-  // Leave the global Request/Response alone: the SDK under test runs in the same process.
-  const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
-  const sockets = new Set<Socket>();
-  const busy = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    busy.add(socket);
-    // 'close' comes once the response is done or the socket is gone, whichever is first.
-    res.once('close', () => busy.delete(socket));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${formatHost(host)}:${address.port}`;
-
-  let closed: Promise<void> | undefined;
+  const server = await listen(app.fetch, { port, host });
   const close = () => {
-    closed ??= (async () => {
-      controller.dispose();
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // server.close() may call back before the sockets' own 'close' events; wait for those
-      // too, so openConnections() is 0 once close() resolves.
-      const socketsClosed = [...sockets].map(
-        (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())),
-      );
-      for (const socket of sockets) socket.destroy();
-      await Promise.all([serverClosed, ...socketsClosed]);
-    })();
-    return closed;
+    // Pending sleeps (delays, drips) end first, so nothing is left to answer on the sockets.
+    // Both steps are idempotent, so close() is safe to call twice.
+    controller.dispose();
+    return server.close();
   };
-
   return {
-    url,
-    port: address.port,
+    url: server.url,
+    port: server.port,
     get requests() {
       return controller.requests;
     },
@@ -110,8 +70,8 @@ export async function startMockRuntime(
     script: (input) => controller.script(input),
     reset: () => controller.reset(),
     waitForRequests: (count, timeoutMs) => controller.waitForRequests(count, timeoutMs),
-    openConnections: () => sockets.size,
-    busyConnections: () => busy.size,
+    openConnections: server.openConnections,
+    busyConnections: server.busyConnections,
     close,
   };
 }

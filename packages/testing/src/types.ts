@@ -1,36 +1,20 @@
-import type { RuntimeRequestBody, VerifyResult } from '@esper/core';
+import type { VerifyResult } from '@esper/core';
+import type {
+  Action,
+  MitigationBody,
+  PolicyRuntimeOptions,
+  RuntimeDecision,
+  RuntimeKey,
+  RuntimeLogger,
+} from '@esper/runtime';
 
 /** An API key the mock accepts. `apiKey` is the public key id sent in `x-esper-api-key`. */
-export interface MockKey {
-  apiKey: string;
-  secret: string;
-  sourceId?: string;
-  trustLevel?: string;
-  name?: string;
-  /** Set for a tenant's keys: requests signed with it are decided by that tenant's policies. */
-  tenantId?: string;
-}
+export type MockKey = RuntimeKey;
 
-export type Action = 'allow' | 'challenge' | 'block';
+export type { Action, MitigationBody };
 
 /** A decision the mock answers with; omitted fields get protocol defaults. */
-export interface MockDecision {
-  action: Action;
-  mode?: 'live' | 'monitor';
-  ttl_seconds?: number;
-  /**
-   * `client`: the SDK may reuse the decision for the client key (IP + user agent) for
-   * `ttl_seconds`; `request` or absent: this request only. Omitted from the body when unset.
-   */
-  cache_scope?: 'client' | 'request';
-  policy_id?: string | null;
-  mitigation_id?: string | null;
-  reason?: string;
-  /** Defaults to `{ url: <mock origin>/challenge?d=<decision id> }` when `action` is `challenge`. */
-  challenge?: { url: string } | null;
-  response_headers?: Array<[string, string]>;
-  upstream_headers?: Array<[string, string]>;
-  decision_id?: string;
+export interface MockDecision extends RuntimeDecision {
   /** Extra top-level fields, e.g. to check that the client ignores fields it does not know. */
   extra?: Record<string, unknown>;
 }
@@ -103,12 +87,7 @@ export interface ScriptHandle {
   remove(): void;
 }
 
-export interface MockLogger {
-  debug?(message: string, data?: Record<string, unknown>): void;
-  info?(message: string, data?: Record<string, unknown>): void;
-  warn?(message: string, data?: Record<string, unknown>): void;
-  error?(message: string, data?: Record<string, unknown>): void;
-}
+export type MockLogger = RuntimeLogger;
 
 export interface DecideContext {
   key: MockKey;
@@ -122,7 +101,11 @@ export type DecideFunction = (
   ctx: DecideContext,
 ) => MockAnswer | undefined | Promise<MockAnswer | undefined>;
 
-export interface MockRuntimeOptions {
+/**
+ * The mock's options; `tenants`, `tenantStore`, `challenge`, `decisionTtlSeconds`, `adminToken`
+ * (and `now`, `logger`) configure the policy runtime (`@esper/runtime`) it decides tenants with.
+ */
+export interface MockRuntimeOptions extends PolicyRuntimeOptions {
   /** Default: `[DEFAULT_TEST_KEY]`. */
   keys?: MockKey[];
   /** Scripts tried in order before `decide`. */
@@ -149,28 +132,6 @@ export interface MockRuntimeOptions {
   /** How many requests `requests` keeps (oldest dropped first). Default 1 000. */
   maxRecordedRequests?: number;
   logger?: MockLogger;
-  /**
-   * Tenants decided by real policies (`@esper/policy`), each with its API keys. Validated at
-   * start-up: a `TenantConfigError` lists every problem with its JSON path.
-   */
-  tenants?: unknown[];
-  /** The challenge page and clearance tokens (see the README, "Challenge round trip"). */
-  challenge?: {
-    /** Leading zero bits the proof of work needs (0-32). Default 14; use ~8 in tests. */
-    difficulty?: number;
-    /** How long a clearance token is valid. Default 1800. */
-    clearanceTtlSeconds?: number;
-    /** How long a challenge can be solved after the decision. Default 600. */
-    challengeTtlSeconds?: number;
-    /** Key material for the token HMAC (hashed to 32 bytes). Default: random per mock. */
-    secret?: string;
-    /** Challenges remembered at once (oldest dropped). Default 10 000. */
-    maxPending?: number;
-  };
-  /** `ttl_seconds` of policy answers by action. Default 0 for both (see the README). */
-  decisionTtlSeconds?: { allow?: number; block?: number };
-  /** Token of the admin API (rules, audit, results). Default: random, see `adminToken`. */
-  adminToken?: string;
 }
 
 /** What the mock received on one call and what it did with it. */
@@ -211,6 +172,3 @@ export interface RecordedResponse {
   /** Set when the response came from a fault. */
   fault?: MockFault['fault'];
 }
-
-/** The v1 body as the mock sees it (validated unless `validateBody: false`). */
-export type MitigationBody = RuntimeRequestBody & { [extra: string]: unknown };

@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 
 /**
- * Checks a parsed body against protocol v1 and the limits of field-model.md. The mock is
- * deliberately stricter than a forgiving server: it exists to catch SDK bugs, so anything
+ * Checks a parsed body against protocol v1 and the limits of field-model.md. It is
+ * deliberately stricter than a forgiving server: the mock runs it to catch SDK bugs, so anything
  * the SDK promises never to send (cookie values, its own headers, over-long values) is an
  * error. Unknown fields are accepted, as v1 is additive.
  */
@@ -26,7 +26,7 @@ const RESERVED_FIELD =
   /^(request_|geo_|sdk_|clearance_)|^(client_ip|ip|user_agent|referer|source_id|trust_level)$/;
 /**
  * Headers the SDK must leave out of `request.headers` (field-model.md, "What is never sent").
- * These lists and limits restate the field model instead of importing core's: the mock is an
+ * These lists and limits restate the field model instead of importing core's: this is an
  * independent check of the SDK, and sharing its constants would hide a bug in them.
  */
 const FORBIDDEN_HEADERS = new Set([

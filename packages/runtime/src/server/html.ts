@@ -3,7 +3,7 @@ export function escapeHtml(value: string | number): string {
   return String(value).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Headers of every HTML page the mock serves; `scriptNonce` allows its one inline script. */
+/** Headers of every HTML page the runtime serves; `scriptNonce` allows its one inline script. */
 export function pageHeaders(scriptNonce?: string): Record<string, string> {
   const script = scriptNonce ? `'nonce-${scriptNonce}'` : "'none'";
   return {

@@ -4,10 +4,10 @@
  */
 import { CLEARANCE_NAME } from '@esper/core';
 import { encodeFields } from '@esper/policy';
-import { newDecisionId } from './answers.js';
-import type { MockController } from './controller.js';
-import type { TenantState } from './tenant-state.js';
-import type { DecideContext, MitigationBody, MockDecision } from './types.js';
+import type { PolicyRuntime } from './policy-runtime.js';
+import { newDecisionId } from './protocol/answers.js';
+import type { MitigationBody, RuntimeDecision, RuntimeKey } from './protocol/types.js';
+import type { TenantState } from './tenants/tenant-state.js';
 
 function clearanceInQuery(query: string | undefined): boolean {
   return query !== undefined && new URLSearchParams(query).has(CLEARANCE_NAME);
@@ -18,19 +18,19 @@ function clearanceInCookie(body: MitigationBody): boolean {
 }
 
 export async function policyAnswer(
-  ctl: MockController,
+  runtime: PolicyRuntime,
   tenant: TenantState,
   body: MitigationBody,
-  ctx: DecideContext,
-): Promise<MockDecision> {
-  const nowMs = ctl.now();
+  key: RuntimeKey,
+): Promise<RuntimeDecision> {
+  const nowMs = runtime.now();
   const request = body.request;
   const client = { clientIp: request.client_ip, userAgent: request.user_agent };
 
   let clearance: { expiresAt: number } | undefined;
   let refused = '';
   if (typeof body.clearance === 'string') {
-    const signer = await ctl.clearanceSigner();
+    const signer = await runtime.clearanceSigner();
     const check = await signer.verify(body.clearance, {
       tenantId: tenant.id,
       nowSeconds: Math.floor(nowMs / 1000),
@@ -41,8 +41,8 @@ export async function policyAnswer(
   }
 
   const fields = encodeFields(body, {
-    source_id: ctx.key.sourceId,
-    trust_level: ctx.key.trustLevel,
+    source_id: key.sourceId,
+    trust_level: key.trustLevel,
     clearance_valid: clearance !== undefined,
   });
   const decision = await tenant.engine.evaluate(fields);
@@ -55,7 +55,7 @@ export async function policyAnswer(
   const action = cleared ? 'allow' : monitor ? (decision.would_action ?? 'allow') : decision.action;
   tenant.count(decision, action, cleared);
 
-  const answer: MockDecision = {
+  const answer: RuntimeDecision = {
     action,
     mode: decision.mode,
     decision_id: newDecisionId(),
@@ -63,19 +63,19 @@ export async function policyAnswer(
     mitigation_id: decision.mitigation_id,
     reason: (cleared ? `clearance valid; waived: ${decision.reason}` : decision.reason) + refused,
     // Challenges and monitor answers are never cached: the next request must be seen again.
-    ttl_seconds: action === 'challenge' || monitor ? 0 : ctl.decisionTtl[action],
+    ttl_seconds: action === 'challenge' || monitor ? 0 : runtime.decisionTtl[action],
     // A waived challenge rests on this request's clearance token, not on the client key.
     cache_scope: cleared ? 'request' : decision.cache_scope,
   };
 
   if (action === 'challenge' && !monitor) {
-    ctl.challenges.add({
+    runtime.challenges.add({
       decisionId: answer.decision_id!,
       tenantId: tenant.id,
       ...client,
       returnUrl: body.return_url,
-      difficulty: ctl.challenge.difficulty,
-      expiresAt: nowMs + ctl.challenge.challengeTtlSeconds * 1000,
+      difficulty: runtime.challenge.difficulty,
+      expiresAt: nowMs + runtime.challenge.challengeTtlSeconds * 1000,
     });
   }
 
@@ -95,6 +95,6 @@ export async function policyAnswer(
       ],
     ];
   }
-  ctl.logger.debug?.(`tenant ${tenant.id}: ${action} (${answer.reason})`);
+  runtime.logger.debug?.(`tenant ${tenant.id}: ${action} (${answer.reason})`);
   return answer;
 }

@@ -1,5 +1,5 @@
-import type { MockTenant } from './tenant.js';
-import quickstart from './tenants/quickstart.json';
+import quickstart from './quickstart.json';
+import type { TenantDefinition } from './tenant.js';
 
 /**
  * The seeds' quickstart as a tenant: two API keys (one per source), actions `login`
@@ -9,7 +9,7 @@ import quickstart from './tenants/quickstart.json';
  * 1 hour (once 20 requests were seen). Return origins: loopback http on any port.
  * The secrets are public test values: never use them outside local tests.
  */
-export const QUICKSTART_TENANT: MockTenant = deepFreeze(quickstart as MockTenant);
+export const QUICKSTART_TENANT: TenantDefinition = deepFreeze(quickstart as TenantDefinition);
 
 // Frozen so that one test changing it cannot change every later test's tenant.
 function deepFreeze<T>(value: T): T {

@@ -3,7 +3,7 @@
  * nonce such that SHA-256(seed || nonce) has `difficulty` leading zero bits, using
  * crypto.subtle (a secure context: https, or loopback http as in tests), then posts the form.
  */
-import { escapeHtml, page } from './html.js';
+import { escapeHtml, page } from '../server/html.js';
 
 export const VERIFY_PATH = '/challenge/verify';
 

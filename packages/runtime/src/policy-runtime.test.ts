@@ -1,4 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RuntimeServer, startRuntime } from './server/start.js';
+import { QUICKSTART_TENANT } from './tenants/quickstart.js';
+import { TenantConfigError } from './tenants/tenant.js';
 import {
   ADMIN_TOKEN,
   admin,
@@ -6,26 +9,23 @@ import {
   PARTNER_KEY,
   quickstart,
   WEB_KEY,
-} from './policy-test-helpers.js';
-import { QUICKSTART_TENANT } from './quickstart.js';
-import { type MockRuntime, startMockRuntime } from './server.js';
-import { TenantConfigError } from './tenant.js';
+} from './test-support/tenant-calls.js';
 
-let mock: MockRuntime;
+let server: RuntimeServer;
 beforeAll(async () => {
-  mock = await startMockRuntime({ tenants: [QUICKSTART_TENANT], adminToken: ADMIN_TOKEN });
+  server = await startRuntime({ tenants: [QUICKSTART_TENANT], adminToken: ADMIN_TOKEN });
 });
-afterEach(() => mock.reset());
-afterAll(() => mock.close());
+afterEach(() => server.reset());
+afterAll(() => server.close());
 
 const login = { method: 'POST', path: '/login' };
 
 describe('decisions from the quickstart policies', () => {
   it('challenges the 6th login of one client in a minute, and only that client', async () => {
     for (let i = 0; i < 5; i++) {
-      expect(await decide(mock.url, login)).toMatchObject({ action: 'allow', policy_id: null });
+      expect(await decide(server.url, login)).toMatchObject({ action: 'allow', policy_id: null });
     }
-    const sixth = await decide(mock.url, login);
+    const sixth = await decide(server.url, login);
     expect(sixth).toMatchObject({
       action: 'challenge',
       mode: 'live',
@@ -33,17 +33,17 @@ describe('decisions from the quickstart policies', () => {
       mitigation_id: 'mit_challenge',
       ttl_seconds: 0,
     });
-    expect(sixth.challenge).toEqual({ url: `${mock.url}/challenge?d=${sixth.decision_id}` });
+    expect(sixth.challenge).toEqual({ url: `${server.url}/challenge?d=${sixth.decision_id}` });
     // The entity is client_ip + user_agent: another browser on the same IP is another client.
-    expect(await decide(mock.url, { ...login, userAgent: 'Other/1.0' })).toMatchObject({
+    expect(await decide(server.url, { ...login, userAgent: 'Other/1.0' })).toMatchObject({
       action: 'allow',
     });
     // A GET /login is not the login action.
-    expect(await decide(mock.url, { path: '/login' })).toMatchObject({ action: 'allow' });
+    expect(await decide(server.url, { path: '/login' })).toMatchObject({ action: 'allow' });
   });
 
   it('blocks ?foo=bar, whatever else the query holds', async () => {
-    expect(await decide(mock.url, { path: '/', query: 'a=1&foo=bar' })).toMatchObject({
+    expect(await decide(server.url, { path: '/', query: 'a=1&foo=bar' })).toMatchObject({
       action: 'block',
       mode: 'live',
       policy_id: 'pol_foo_bar',
@@ -51,23 +51,23 @@ describe('decisions from the quickstart policies', () => {
       ttl_seconds: 0,
       challenge: null,
     });
-    expect(await decide(mock.url, { path: '/', query: 'foo=baz' })).toMatchObject({
+    expect(await decide(server.url, { path: '/', query: 'foo=baz' })).toMatchObject({
       action: 'allow',
     });
   });
 
   it('monitors a client above 20% of the traffic once 20 requests were seen', async () => {
     for (let i = 1; i < 20; i++) {
-      expect(await decide(mock.url, { path: `/articles/${i}` })).toMatchObject({ mode: 'live' });
+      expect(await decide(server.url, { path: `/articles/${i}` })).toMatchObject({ mode: 'live' });
     }
-    expect(await decide(mock.url, { path: '/articles/20' })).toMatchObject({
+    expect(await decide(server.url, { path: '/articles/20' })).toMatchObject({
       action: 'block',
       mode: 'monitor',
       policy_id: 'pol_traffic_share',
       mitigation_id: 'mit_monitor',
       ttl_seconds: 0,
     });
-    const results = await (await admin(mock.url, '/tenants/quickstart/results')).json();
+    const results = await (await admin(server.url, '/tenants/quickstart/results')).json();
     expect(results).toMatchObject({
       requests: 20,
       decisions: { allow: 19, monitor: 1 },
@@ -92,7 +92,7 @@ describe('decisions from the quickstart policies', () => {
       },
       outcome: 'Block',
     };
-    const strict = await startMockRuntime({ tenants: [quickstart({ rules: [rule as never] })] });
+    const strict = await startRuntime({ tenants: [quickstart({ rules: [rule as never] })] });
     try {
       expect(await decide(strict.url, { path: '/admin' }, PARTNER_KEY)).toMatchObject({
         action: 'block',
@@ -106,23 +106,10 @@ describe('decisions from the quickstart policies', () => {
     }
   });
 
-  it('lets scripted answers win, and does not count them', async () => {
-    mock.script({
-      match: { path: '/', query: { foo: 'bar' } },
-      answer: { action: 'allow', reason: 'scripted' },
-    });
-    expect(await decide(mock.url, { path: '/', query: 'foo=bar' })).toMatchObject({
-      action: 'allow',
-      reason: 'scripted',
-    });
-    const results = await (await admin(mock.url, '/tenants/quickstart/results')).json();
-    expect(results.requests).toBe(0);
-  });
-
   it('reset() forgets the windows', async () => {
-    for (let i = 0; i < 6; i++) await decide(mock.url, login);
-    mock.reset();
-    expect(await decide(mock.url, login)).toMatchObject({ action: 'allow' });
+    for (let i = 0; i < 6; i++) await decide(server.url, login);
+    server.reset();
+    expect(await decide(server.url, login)).toMatchObject({ action: 'allow' });
   });
 });
 
@@ -133,7 +120,7 @@ describe('tenant configuration', () => {
       return_origins: ['https://app.example.com/login'],
       policies: [{ ...quickstart().policies![0]!, mitigation_id: 'mit_nope' }],
     });
-    const started = startMockRuntime({ tenants: [bad] });
+    const started = startRuntime({ tenants: [bad] });
     await expect(started).rejects.toBeInstanceOf(TenantConfigError);
     const error = (await started.catch((e) => e)) as TenantConfigError;
     expect(error.errors.map((e) => e.path)).toEqual([
@@ -145,15 +132,15 @@ describe('tenant configuration', () => {
 
   it('refuses an API key configured twice', async () => {
     const other = quickstart({ tenant_id: 'other' });
-    await expect(startMockRuntime({ tenants: [QUICKSTART_TENANT, other] })).rejects.toThrow(
+    await expect(startRuntime({ tenants: [QUICKSTART_TENANT, other] })).rejects.toThrow(
       /API key esper_qs_web is configured twice/,
     );
   });
 
-  it("accepts only the tenants' keys unless keys are given", async () => {
-    const only = await startMockRuntime({ tenants: [QUICKSTART_TENANT] });
+  it("accepts only the tenants' keys", async () => {
+    const only = await startRuntime({ tenants: [QUICKSTART_TENANT] });
     try {
-      expect([...only.controller.keys.keys()]).toEqual([WEB_KEY.apiKey, PARTNER_KEY.apiKey]);
+      expect([...only.runtime.keys.keys()]).toEqual([WEB_KEY.apiKey, PARTNER_KEY.apiKey]);
       expect(only.adminToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
     } finally {
       await only.close();

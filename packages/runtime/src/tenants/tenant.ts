@@ -1,13 +1,13 @@
 /**
- * A tenant the mock decides for with real policies: its API keys, the origins a solved
+ * A tenant the runtime decides for with real policies: its API keys, the origins a solved
  * challenge may return to, and everything `@esper/policy` validates (actions, entities,
- * mitigations, policies, rules). The file form of `esper-mock --tenant` is this object.
+ * mitigations, policies, rules). The file form of `--tenant` (esper-mock) is this object.
  */
 import { type TenantConfig, type ValidationError, validateTenantConfig } from '@esper/policy';
 import { type OriginPattern, parseOriginPattern } from './origins.js';
 
 /** An API key of a tenant, in the console's words (`source_id`, `trust_level`). */
-export interface MockTenantKey {
+export interface TenantApiKey {
   apiKey: string;
   secret: string;
   source_id?: string;
@@ -15,15 +15,16 @@ export interface MockTenantKey {
   name?: string;
 }
 
-export type MockTenant = TenantConfig & {
-  api_keys: MockTenantKey[];
+/** A tenant as configured: its policy configuration, API keys and return origins. */
+export type TenantDefinition = TenantConfig & {
+  api_keys: TenantApiKey[];
   /** Origins (or `scheme://host:*`) a solved challenge may redirect to. Default: none. */
   return_origins?: string[];
 };
 
 export interface ParsedTenant {
   config: TenantConfig;
-  keys: MockTenantKey[];
+  keys: TenantApiKey[];
   returnOrigins: OriginPattern[];
 }
 
@@ -44,12 +45,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseKeys(value: unknown, at: string, errors: ValidationError[]): MockTenantKey[] {
+function parseKeys(value: unknown, at: string, errors: ValidationError[]): TenantApiKey[] {
   if (!Array.isArray(value) || value.length === 0) {
     errors.push({ path: at, message: 'expected a non-empty array of API keys' });
     return [];
   }
-  const keys: MockTenantKey[] = [];
+  const keys: TenantApiKey[] = [];
   value.forEach((key, i) => {
     const path = `${at}[${i}]`;
     if (!isObject(key)) {
@@ -69,7 +70,7 @@ function parseKeys(value: unknown, at: string, errors: ValidationError[]): MockT
         errors.push({ path: `${path}.${name}`, message: 'expected a string' });
       }
     }
-    keys.push(key as unknown as MockTenantKey);
+    keys.push(key as unknown as TenantApiKey);
   });
   return keys;
 }

@@ -1,6 +1,6 @@
 /** GET /results: every tenant's results as a small HTML page (the JSON is per tenant). */
-import { escapeHtml, page } from './html.js';
-import type { TenantResults } from './tenant-state.js';
+import { escapeHtml, page } from '../server/html.js';
+import type { TenantResults } from '../tenants/tenant-state.js';
 
 function table(
   title: string,

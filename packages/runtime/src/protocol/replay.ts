@@ -11,6 +11,12 @@ export type ReplayVerdict = 'ok' | 'replayed' | 'full';
 
 const BUCKET_MS = 1000;
 
+/**
+ * About 3,300 calls a second per API key sustained over the 300 s window, in roughly 150 MB at
+ * most; past it calls are refused (429 replay_capacity), never a key forgotten.
+ */
+export const DEFAULT_MAX_REPLAY_ENTRIES = 1_000_000;
+
 interface KeySpace {
   expiresAt: Map<string, number>;
   /** Bucket number (expiry / BUCKET_MS) → keys filed there. */
@@ -23,7 +29,7 @@ export class ReplayGuard {
 
   constructor(
     private readonly toleranceMs: number,
-    private readonly maxEntries: number,
+    readonly maxEntries: number,
   ) {}
 
   /**

@@ -1,7 +1,8 @@
 /**
- * One tenant at run time: its compiled engine, counters, results and audit log. Rule changes
- * rebuild the engine on the same store, so they apply from the next request while windows
- * keep counting.
+ * One tenant at run time: its compiled engine, counters, results and audit log. `TenantState`
+ * is what the routes and decisions use; `MemoryTenantState` keeps it all in this process. Rule
+ * changes rebuild the engine on the same store, so they apply from the next request while
+ * windows keep counting.
  */
 import {
   createMemoryStore,
@@ -55,7 +56,33 @@ function emptyCounts(): PolicyResults {
   return { observe: 0, challenge: 0, block: 0, allow: 0 };
 }
 
-export class TenantState {
+/**
+ * A tenant as the runtime's routes see it. An interface so that state kept elsewhere (a synced
+ * configuration, shared counters) can stand in for the in-memory one.
+ */
+export interface TenantState {
+  readonly id: string;
+  readonly returnOrigins: readonly OriginPattern[];
+  readonly engine: PolicyEngine;
+  readonly rules: readonly RuleDefinition[];
+  /** Back to the configured rules, with fresh counters, results and audit log. */
+  reset(): void;
+  /**
+   * Replaces the rule list, validating the whole tenant again (ids, tenant_id, references).
+   * Returns the errors, with paths relative to the rule at `index`, when it does not validate.
+   */
+  setRules(rules: RuleDefinition[], index: number): ValidationError[] | undefined;
+  /** Appends to the audit log. */
+  record(entry: Omit<AuditEntry, 'id' | 'at'>): AuditEntry;
+  auditLog(): readonly AuditEntry[];
+  /** Counts one decision; `cleared`: a valid clearance turned its challenge into an allow. */
+  count(decision: Decision, enforced: 'allow' | 'challenge' | 'block', cleared: boolean): void;
+  /** Counts a solved challenge (a clearance token issued). */
+  countSolved(): void;
+  snapshot(): TenantResults;
+}
+
+export class MemoryTenantState implements TenantState {
   readonly id: string;
   readonly returnOrigins: readonly OriginPattern[];
   private readonly initial: TenantConfig;

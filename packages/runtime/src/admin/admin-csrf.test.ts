@@ -4,16 +4,16 @@
  * so changes need JSON, a same-origin (or no) Origin, and a header a page cannot add.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, decide } from './policy-test-helpers.js';
-import { QUICKSTART_TENANT } from './quickstart.js';
-import { type MockRuntime, startMockRuntime } from './server.js';
+import { type RuntimeServer, startRuntime } from '../server/start.js';
+import { QUICKSTART_TENANT } from '../tenants/quickstart.js';
+import { ADMIN_TOKEN, decide } from '../test-support/tenant-calls.js';
 
-let mock: MockRuntime;
+let server: RuntimeServer;
 beforeAll(async () => {
-  mock = await startMockRuntime({ tenants: [QUICKSTART_TENANT], adminToken: ADMIN_TOKEN });
+  server = await startRuntime({ tenants: [QUICKSTART_TENANT], adminToken: ADMIN_TOKEN });
 });
-afterEach(() => mock.reset());
-afterAll(() => mock.close());
+afterEach(() => server.reset());
+afterAll(() => server.close());
 
 const RULES = '/tenants/quickstart/rules';
 const BASIC = `Basic ${Buffer.from(`ops:${ADMIN_TOKEN}`).toString('base64')}`;
@@ -27,7 +27,7 @@ const blockAll = JSON.stringify({
 });
 
 function send(method: string, path: string, headers: Record<string, string>, body?: string) {
-  return fetch(`${mock.url}${path}`, { method, headers, ...(body ? { body } : {}) });
+  return fetch(`${server.url}${path}`, { method, headers, ...(body ? { body } : {}) });
 }
 
 async function plantedNothing() {
@@ -35,7 +35,7 @@ async function plantedNothing() {
   expect((await rules.json()).rules).toEqual([]);
   const audit = await send('GET', '/tenants/quickstart/audit', { authorization: BEARER });
   expect((await audit.json()).entries).toEqual([]);
-  expect(await decide(mock.url, { path: '/' })).toMatchObject({ action: 'allow' });
+  expect(await decide(server.url, { path: '/' })).toMatchObject({ action: 'allow' });
 }
 
 describe('admin API: cross-site requests', () => {
@@ -93,7 +93,7 @@ describe('admin API: cross-site requests', () => {
     const res = await send(
       'POST',
       RULES,
-      { authorization: BASIC, 'content-type': 'application/json', origin: mock.url },
+      { authorization: BASIC, 'content-type': 'application/json', origin: server.url },
       blockAll,
     );
     expect(res.status).toBe(401);
@@ -108,7 +108,7 @@ describe('admin API: cross-site requests', () => {
     const bearer = await send(
       'POST',
       RULES,
-      { ...json, authorization: BEARER, origin: mock.url, 'sec-fetch-site': 'same-origin' },
+      { ...json, authorization: BEARER, origin: server.url, 'sec-fetch-site': 'same-origin' },
       blockAll,
     );
     expect(bearer.status).toBe(201);

@@ -6,24 +6,24 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CLEARANCE_NAME, LIMITS, normalizeIp } from '@esper/core';
-import { readBodyCapped } from './body.js';
+import type { PolicyRuntime } from '../policy-runtime.js';
+import { readBodyCapped } from '../protocol/body.js';
+import { nodeBindings, type RuntimeContext } from '../server/env.js';
+import { pageHeaders } from '../server/html.js';
+import { allowedReturnUrl } from '../tenants/origins.js';
 import { challengePage, messagePage } from './challenge-page.js';
 import { checkProofOfWorkSync } from './challenge-store.js';
-import type { MockController } from './controller.js';
-import { type MockContext, nodeBindings } from './env.js';
-import { pageHeaders } from './html.js';
-import { allowedReturnUrl } from './origins.js';
 
 const MAX_FORM_BYTES = 8 * 1024;
 
-function refuse(c: MockContext, status: number, title: string, message: string): Response {
+function refuse(c: RuntimeContext, status: number, title: string, message: string): Response {
   return c.body(messagePage(title, message), status as 400, pageHeaders());
 }
 
-export function challengeGet(ctl: MockController) {
-  return (c: MockContext): Response => {
-    const challenge = ctl.challenges.get(c.req.query('d') ?? '', ctl.now());
-    const tenant = challenge && ctl.tenants.get(challenge.tenantId);
+export function challengeGet(runtime: PolicyRuntime) {
+  return (c: RuntimeContext): Response => {
+    const challenge = runtime.challenges.get(c.req.query('d') ?? '', runtime.now());
+    const tenant = challenge && runtime.tenants.get(challenge.tenantId);
     if (!challenge || !tenant) {
       // Scripted challenges have nothing to solve; their page stays a 200 placeholder, as
       // tests of the redirect itself expect.
@@ -56,25 +56,25 @@ export function challengeGet(ctl: MockController) {
  * await in between would let a concurrent verification of the same challenge pass too, and
  * the one solution would buy two tokens.
  */
-export function challengeVerify(ctl: MockController) {
-  return async (c: MockContext): Promise<Response> => {
+export function challengeVerify(runtime: PolicyRuntime) {
+  return async (c: RuntimeContext): Promise<Response> => {
     const read = await readBodyCapped(c.req.raw, MAX_FORM_BYTES);
     if (!read.ok) return refuse(c, 413, 'Cannot continue', 'The form is too large.');
     const form = new URLSearchParams(new TextDecoder().decode(read.bytes));
-    const checked = checkSolution(c, ctl, form);
+    const checked = checkSolution(c, runtime, form);
     if (checked instanceof Response) return checked;
     const { challenge, tenant, back } = checked;
-    if (!ctl.challenges.consume(challenge.decisionId)) return expired(c);
+    if (!runtime.challenges.consume(challenge.decisionId)) return expired(c);
     tenant.countSolved();
 
-    const nowSeconds = Math.floor(ctl.now() / 1000);
-    const signer = await ctl.clearanceSigner();
+    const nowSeconds = Math.floor(runtime.now() / 1000);
+    const signer = await runtime.clearanceSigner();
     const token = await signer.issue(
       {
         tenantId: tenant.id,
         decisionId: challenge.decisionId,
         issuedAt: nowSeconds,
-        expiresAt: nowSeconds + ctl.challenge.clearanceTtlSeconds,
+        expiresAt: nowSeconds + runtime.challenge.clearanceTtlSeconds,
       },
       { clientIp: challenge.clientIp, userAgent: challenge.userAgent },
     );
@@ -83,7 +83,7 @@ export function challengeVerify(ctl: MockController) {
   };
 }
 
-function expired(c: MockContext): Response {
+function expired(c: RuntimeContext): Response {
   return refuse(
     c,
     404,
@@ -93,9 +93,9 @@ function expired(c: MockContext): Response {
 }
 
 /** Synchronous (see challengeVerify): the live challenge and where to return, or a refusal. */
-function checkSolution(c: MockContext, ctl: MockController, form: URLSearchParams) {
-  const challenge = ctl.challenges.get(form.get('d') ?? '', ctl.now());
-  const tenant = challenge && ctl.tenants.get(challenge.tenantId);
+function checkSolution(c: RuntimeContext, runtime: PolicyRuntime, form: URLSearchParams) {
+  const challenge = runtime.challenges.get(form.get('d') ?? '', runtime.now());
+  const tenant = challenge && runtime.tenants.get(challenge.tenantId);
   if (!challenge || !tenant) return expired(c);
   const back = allowedReturnUrl(form.get('return_url') ?? undefined, tenant.returnOrigins);
   if (!back) return refuse(c, 400, 'Cannot continue', 'The return address is not allowed.');

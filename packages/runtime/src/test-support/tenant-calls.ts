@@ -1,15 +1,18 @@
-/** Shared by the policy, rules and challenge tests: bodies for a tenant key, signed calls. */
-import { QUICKSTART_TENANT } from './quickstart.js';
-import type { MockTenant } from './tenant.js';
-import { signedPost } from './test-helpers.js';
-import type { MitigationBody } from './types.js';
+/**
+ * Shared by the policy, rules and challenge tests (here and in @esper/testing): bodies for a
+ * tenant key, signed calls, admin calls.
+ */
+import type { MitigationBody } from '../protocol/types.js';
+import { QUICKSTART_TENANT } from '../tenants/quickstart.js';
+import type { TenantDefinition } from '../tenants/tenant.js';
+import { signedPost } from './signed-call.js';
 
 export const WEB_KEY = QUICKSTART_TENANT.api_keys[0]!;
 export const PARTNER_KEY = QUICKSTART_TENANT.api_keys[1]!;
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 /** A mutable copy of the quickstart tenant, with changes. */
-export function quickstart(changes: Partial<MockTenant> = {}): MockTenant {
+export function quickstart(changes: Partial<TenantDefinition> = {}): TenantDefinition {
   return { ...structuredClone(QUICKSTART_TENANT), ...changes };
 }
 

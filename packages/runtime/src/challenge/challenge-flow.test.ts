@@ -4,20 +4,20 @@
  * and hands it over as a cookie. The browser version is test/browser/challenge.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RuntimeServer, startRuntime } from '../server/start.js';
+import { type Answer, type BodyInput, decide, quickstart } from '../test-support/tenant-calls.js';
 import { checkProofOfWork, solveProofOfWork } from './challenge-store.js';
-import { type Answer, type BodyInput, decide, quickstart } from './policy-test-helpers.js';
-import { type MockRuntime, startMockRuntime } from './server.js';
 
 const UA = 'Browser/1.0 (flow test)';
 const APP = 'http://127.0.0.1:3000';
-// The test's own requests reach the mock from 127.0.0.1, so the decisions say so too.
+// The test's own requests reach the server from 127.0.0.1, so the decisions say so too.
 const client: BodyInput = { clientIp: '127.0.0.1', userAgent: UA };
 const login: BodyInput = { ...client, method: 'POST', path: '/login' };
 
 let clock = Date.now();
-let mock: MockRuntime;
+let server: RuntimeServer;
 beforeAll(async () => {
-  mock = await startMockRuntime({
+  server = await startRuntime({
     tenants: [quickstart({ return_origins: [APP, 'https://app.example.com'] })],
     challenge: { difficulty: 6, clearanceTtlSeconds: 1800 },
     now: () => clock,
@@ -26,14 +26,14 @@ beforeAll(async () => {
   });
 });
 afterEach(() => {
-  mock.reset();
+  server.reset();
   clock = Date.now();
 });
-afterAll(() => mock.close());
+afterAll(() => server.close());
 
 async function challenged(input: BodyInput = login): Promise<Answer> {
   let answer: Answer | undefined;
-  for (let i = 0; i < 6; i++) answer = await decide(mock.url, input);
+  for (let i = 0; i < 6; i++) answer = await decide(server.url, input);
   expect(answer).toMatchObject({ action: 'challenge', policy_id: 'pol_login_burst' });
   return answer!;
 }
@@ -45,7 +45,7 @@ async function openPage(answer: Answer, returnUrl = `${APP}/login`) {
 }
 
 async function verify(form: Record<string, string>, userAgent = UA) {
-  return fetch(`${mock.url}/challenge/verify`, {
+  return fetch(`${server.url}/challenge/verify`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': userAgent },
     body: new URLSearchParams(form).toString(),
@@ -134,8 +134,8 @@ describe('verify', () => {
     const tokens = results.map((r) => r.headers.get('location')).filter((l) => l !== null);
     expect(tokens).toHaveLength(1);
     const counts = await (
-      await fetch(`${mock.url}/tenants/quickstart/results`, {
-        headers: { authorization: `Bearer ${mock.adminToken}` },
+      await fetch(`${server.url}/tenants/quickstart/results`, {
+        headers: { authorization: `Bearer ${server.adminToken}` },
       })
     ).json();
     expect(counts.solved).toBe(1);
@@ -162,7 +162,7 @@ describe('verify', () => {
 describe('the clearance on later requests', () => {
   it('is allowed and handed over as an HttpOnly cookie', async () => {
     const token = await clearanceFor(await challenged());
-    const back = await decide(mock.url, {
+    const back = await decide(server.url, {
       ...login,
       query: `esper_clearance=${token}`,
       clearance: token,
@@ -173,15 +173,15 @@ describe('the clearance on later requests', () => {
       ['set-cookie', `esper_clearance=${token}; Max-Age=1800; Path=/; HttpOnly; SameSite=Lax`],
     ]);
     // From the cookie: still allowed, and the cookie is not set again.
-    const later = await decide(mock.url, {
+    const later = await decide(server.url, {
       ...login,
       clearance: token,
       cookieNames: ['esper_clearance'],
     });
     expect(later).toMatchObject({ action: 'allow', response_headers: [] });
     const results = await (
-      await fetch(`${mock.url}/tenants/quickstart/results`, {
-        headers: { authorization: `Bearer ${mock.adminToken}` },
+      await fetch(`${server.url}/tenants/quickstart/results`, {
+        headers: { authorization: `Bearer ${server.adminToken}` },
       })
     ).json();
     expect(results).toMatchObject({ solved: 1, cleared: 2 });
@@ -189,7 +189,7 @@ describe('the clearance on later requests', () => {
 
   it('makes the cookie Secure on https', async () => {
     const token = await clearanceFor(await challenged());
-    const back = await decide(mock.url, {
+    const back = await decide(server.url, {
       ...login,
       scheme: 'https',
       host: 'app.example.com',
@@ -200,12 +200,12 @@ describe('the clearance on later requests', () => {
 
   it('does not waive a block', async () => {
     const token = await clearanceFor(await challenged());
-    expect(await decide(mock.url, { ...client, query: 'foo=bar', clearance: token })).toMatchObject(
-      {
-        action: 'block',
-        response_headers: [],
-      },
-    );
+    expect(
+      await decide(server.url, { ...client, query: 'foo=bar', clearance: token }),
+    ).toMatchObject({
+      action: 'block',
+      response_headers: [],
+    });
   });
 
   it.each([
@@ -222,8 +222,8 @@ describe('the clearance on later requests', () => {
     async (_what, edit, change, reason) => {
       const token = await clearanceFor(await challenged());
       // The other client needs its own 6 logins to be over the threshold as well.
-      for (let i = 0; i < 6; i++) await decide(mock.url, { ...login, ...change });
-      const answer = await decide(mock.url, { ...login, ...change, clearance: edit(token) });
+      for (let i = 0; i < 6; i++) await decide(server.url, { ...login, ...change });
+      const answer = await decide(server.url, { ...login, ...change, clearance: edit(token) });
       expect(answer).toMatchObject({ action: 'challenge', response_headers: [] });
       expect(answer.reason).toContain(`clearance refused (${reason})`);
     },
@@ -232,8 +232,8 @@ describe('the clearance on later requests', () => {
   it('is refused once expired', async () => {
     const token = await clearanceFor(await challenged());
     clock += 1801 * 1000;
-    for (let i = 0; i < 6; i++) await decide(mock.url, login);
-    const answer = await decide(mock.url, { ...login, clearance: token });
+    for (let i = 0; i < 6; i++) await decide(server.url, login);
+    const answer = await decide(server.url, { ...login, clearance: token });
     expect(answer).toMatchObject({ action: 'challenge' });
     expect(answer.reason).toContain('clearance refused (expired)');
   });

@@ -1,13 +1,13 @@
 /**
- * The admin API (rules, audit, results) needs the mock's admin token, as
+ * The admin API (rules, audit, results) needs the runtime's admin token, as
  * `Authorization: Bearer <token>` or `x-esper-admin-token: <token>` or, for reading only (so a
  * browser can open the results page), HTTP Basic with the token as the password.
  *
  * Changes are guarded against cross-site requests: a browser re-sends cached Basic credentials
- * with any request to the mock, and a page elsewhere can send a "simple" POST (text/plain,
- * form types) without asking. So a change must come from the mock's own origin (or no browser
+ * with any request to the runtime, and a page elsewhere can send a "simple" POST (text/plain,
+ * form types) without asking. So a change must come from the runtime's own origin (or no browser
  * context), be JSON, and carry the token in a header no page can add without a CORS preflight,
- * which the mock never grants.
+ * which the runtime never grants.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
@@ -83,7 +83,7 @@ export function isChange(method: string): boolean {
 /**
  * What a change must look like before its credentials are even read: not from another site,
  * and with a JSON body (a cross-site page can only send text/plain and form types without a
- * preflight). `ownOrigin` is the mock's origin as this request addressed it.
+ * preflight). `ownOrigin` is the runtime's origin as this request addressed it.
  */
 export function checkChangeRequest(
   method: string,

@@ -1,14 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, admin, decide } from './policy-test-helpers.js';
-import { QUICKSTART_TENANT } from './quickstart.js';
-import { type MockRuntime, startMockRuntime } from './server.js';
+import { type RuntimeServer, startRuntime } from '../server/start.js';
+import { QUICKSTART_TENANT } from '../tenants/quickstart.js';
+import { ADMIN_TOKEN, admin, decide } from '../test-support/tenant-calls.js';
 
-let mock: MockRuntime;
+let server: RuntimeServer;
 beforeAll(async () => {
-  mock = await startMockRuntime({ tenants: [QUICKSTART_TENANT], adminToken: ADMIN_TOKEN });
+  server = await startRuntime({ tenants: [QUICKSTART_TENANT], adminToken: ADMIN_TOKEN });
 });
-afterEach(() => mock.reset());
-afterAll(() => mock.close());
+afterEach(() => server.reset());
+afterAll(() => server.close());
 
 const RULES = '/tenants/quickstart/rules';
 const flagged = {
@@ -19,7 +19,7 @@ const flagged = {
   outcome: 'Challenge',
 };
 const post = (body: unknown, headers: Record<string, string> = {}) =>
-  admin(mock.url, RULES, { method: 'POST', body: JSON.stringify(body), headers });
+  admin(server.url, RULES, { method: 'POST', body: JSON.stringify(body), headers });
 
 describe('admin authentication', () => {
   it.each([
@@ -30,7 +30,7 @@ describe('admin authentication', () => {
     ['another scheme', `Token ${ADMIN_TOKEN}`],
   ])('refuses %s with 401, before looking at the tenant', async (_what, authorization) => {
     for (const path of [RULES, '/tenants/nope/rules', '/tenants/quickstart/audit', '/results']) {
-      const res = await fetch(`${mock.url}${path}`, {
+      const res = await fetch(`${server.url}${path}`, {
         headers: authorization ? { authorization } : {},
       });
       expect(res.status).toBe(401);
@@ -40,39 +40,41 @@ describe('admin authentication', () => {
 
   it('accepts Basic auth (the token as password) for reading only', async () => {
     const basic = `Basic ${Buffer.from(`ops-alice:${ADMIN_TOKEN}`).toString('base64')}`;
-    expect((await admin(mock.url, RULES, { headers: { authorization: basic } })).status).toBe(200);
+    expect((await admin(server.url, RULES, { headers: { authorization: basic } })).status).toBe(
+      200,
+    );
     // Changes need a header a browser never adds by itself (see admin-csrf.test.ts).
     expect((await post(flagged, { authorization: basic })).status).toBe(401);
-    const { entries } = await (await admin(mock.url, '/tenants/quickstart/audit')).json();
+    const { entries } = await (await admin(server.url, '/tenants/quickstart/audit')).json();
     expect(entries).toEqual([]);
   });
 });
 
 describe('rules API', () => {
   it('a created rule decides the next request; update and delete too; all audited', async () => {
-    expect(await decide(mock.url, { path: '/flagged' })).toMatchObject({ action: 'allow' });
+    expect(await decide(server.url, { path: '/flagged' })).toMatchObject({ action: 'allow' });
 
     const created = await post(flagged, { 'x-esper-actor': 'ci-bot' });
     expect(created.status).toBe(201);
     expect(await created.json()).toEqual({ ...flagged, tenant_id: 'quickstart', enabled: true });
-    expect(await decide(mock.url, { path: '/flagged' })).toMatchObject({
+    expect(await decide(server.url, { path: '/flagged' })).toMatchObject({
       action: 'challenge',
       policy_id: 'r_flagged',
     });
-    expect((await (await admin(mock.url, RULES)).json()).rules).toHaveLength(1);
+    expect((await (await admin(server.url, RULES)).json()).rules).toHaveLength(1);
 
-    const patched = await admin(mock.url, `${RULES}/r_flagged`, {
+    const patched = await admin(server.url, `${RULES}/r_flagged`, {
       method: 'PATCH',
       body: JSON.stringify({ outcome: 'Block' }),
     });
     expect(patched.status).toBe(200);
-    expect(await decide(mock.url, { path: '/flagged' })).toMatchObject({ action: 'block' });
+    expect(await decide(server.url, { path: '/flagged' })).toMatchObject({ action: 'block' });
 
-    const deleted = await admin(mock.url, `${RULES}/r_flagged`, { method: 'DELETE' });
+    const deleted = await admin(server.url, `${RULES}/r_flagged`, { method: 'DELETE' });
     expect(deleted.status).toBe(204);
-    expect(await decide(mock.url, { path: '/flagged' })).toMatchObject({ action: 'allow' });
+    expect(await decide(server.url, { path: '/flagged' })).toMatchObject({ action: 'allow' });
 
-    const { entries } = await (await admin(mock.url, '/tenants/quickstart/audit')).json();
+    const { entries } = await (await admin(server.url, '/tenants/quickstart/audit')).json();
     expect(entries.map((e: { action: string }) => e.action)).toEqual([
       'rule.create',
       'rule.update',
@@ -101,39 +103,39 @@ describe('rules API', () => {
     expect(error.errors.length).toBeGreaterThan(0);
     expect((await post({ ...flagged, tenant_id: 'other' })).status).toBe(400);
     expect((await post({ ...flagged, outcome: 'Quarantine' })).status).toBe(400);
-    expect((await (await admin(mock.url, RULES)).json()).rules).toEqual([]);
+    expect((await (await admin(server.url, RULES)).json()).rules).toEqual([]);
   });
 
   it('refuses bad JSON, a duplicate id, changing ids, and unknown tenants or rules', async () => {
-    const raw = await admin(mock.url, RULES, { method: 'POST', body: '{nope' });
+    const raw = await admin(server.url, RULES, { method: 'POST', body: '{nope' });
     expect((await raw.json()).error.code).toBe('invalid_json');
     expect((await post(flagged)).status).toBe(201);
     expect((await post(flagged)).status).toBe(409);
-    const rename = await admin(mock.url, `${RULES}/r_flagged`, {
+    const rename = await admin(server.url, `${RULES}/r_flagged`, {
       method: 'PATCH',
       body: JSON.stringify({ rule_id: 'r_other' }),
     });
     expect(rename.status).toBe(400);
     expect((await rename.json()).error.path).toBe('$.rule_id');
-    const badPatch = await admin(mock.url, `${RULES}/r_flagged`, {
+    const badPatch = await admin(server.url, `${RULES}/r_flagged`, {
       method: 'PATCH',
       body: JSON.stringify({ priority: 'high' }),
     });
     expect((await badPatch.json()).error.path).toBe('$.priority');
-    expect((await admin(mock.url, `${RULES}/r_nope`, { method: 'DELETE' })).status).toBe(404);
-    expect((await admin(mock.url, '/tenants/nope/rules')).status).toBe(404);
+    expect((await admin(server.url, `${RULES}/r_nope`, { method: 'DELETE' })).status).toBe(404);
+    expect((await admin(server.url, '/tenants/nope/rules')).status).toBe(404);
   });
 });
 
 describe('results', () => {
   it('counts by policy as JSON, and as an HTML page', async () => {
-    await decide(mock.url, { path: '/', query: 'foo=bar' });
-    await decide(mock.url, { path: '/flagged' });
-    const json = await (await admin(mock.url, '/tenants/quickstart/results')).json();
+    await decide(server.url, { path: '/', query: 'foo=bar' });
+    await decide(server.url, { path: '/flagged' });
+    const json = await (await admin(server.url, '/tenants/quickstart/results')).json();
     expect(json.policies.pol_foo_bar).toEqual({ observe: 0, challenge: 0, block: 1, allow: 0 });
     expect(json.decisions).toMatchObject({ block: 1 });
 
-    const html = await (await admin(mock.url, '/results')).text();
+    const html = await (await admin(server.url, '/results')).text();
     expect(html).toContain('<td>pol_foo_bar</td><td>0</td><td>0</td><td>1</td><td>0</td>');
     expect(html).toContain('<h2>Tenant quickstart</h2>');
   });

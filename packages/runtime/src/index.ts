@@ -1,0 +1,89 @@
+// Policy-driven runtime: state, decisions and the server.
+
+// Challenges and clearance.
+export {
+  ChallengeStore,
+  type PendingChallenge,
+  solveProofOfWork,
+} from './challenge/challenge-store.js';
+export {
+  type ClearanceCheck,
+  type ClearanceClaims,
+  type ClearanceSigner,
+  type ClientBinding,
+  createClearanceSigner,
+} from './challenge/clearance.js';
+// Building blocks of a command line that serves tenants.
+export {
+  type AdminTokenChoice,
+  chooseAdminToken,
+  gatherTenants,
+  loadTenant,
+  parseDifficulty,
+  QUICKSTART_SECRET_SOURCE,
+  type SecretSources,
+  TENANT_CLI_OPTIONS,
+  type TenantCliValues,
+  type TenantStartup,
+  tenantCliUsage,
+  tenantStartupLines,
+} from './cli/tenant-cli.js';
+export {
+  DEFAULT_CHALLENGE,
+  PolicyRuntime,
+  type PolicyRuntimeOptions,
+} from './policy-runtime.js';
+// Protocol v1 pieces any runtime (or mock) of the mitigation endpoint needs.
+export { decisionBody, errorBody, newDecisionId } from './protocol/answers.js';
+export { type BodyResult, readBodyCapped } from './protocol/body.js';
+export {
+  checkMitigationCall,
+  DEFAULT_MAX_BODY_BYTES,
+  MITIGATION_PATH,
+  type MitigationCall,
+  type MitigationCallLimits,
+  type MitigationCallRefusal,
+  type MitigationCallTrace,
+} from './protocol/mitigation-call.js';
+export { DEFAULT_MAX_REPLAY_ENTRIES, ReplayGuard, type ReplayVerdict } from './protocol/replay.js';
+export type {
+  Action,
+  MitigationBody,
+  RuntimeDecision,
+  RuntimeKey,
+  RuntimeLogger,
+} from './protocol/types.js';
+export { type ValidationResult, validateMitigationBody } from './protocol/validate.js';
+export {
+  type NodeBindings,
+  nodeBindings,
+  type RuntimeContext,
+  type RuntimeEnv,
+} from './server/env.js';
+export { type ListeningServer, type ListenOptions, listen } from './server/listen.js';
+export { registerRuntimeRoutes } from './server/routes.js';
+export {
+  createRuntimeApp,
+  policyMitigationHandler,
+  type RuntimeApp,
+  type RuntimeAppOptions,
+} from './server/runtime-app.js';
+export { type RuntimeServer, type StartRuntimeOptions, startRuntime } from './server/start.js';
+export { allowedReturnUrl, type OriginPattern, parseOriginPattern } from './tenants/origins.js';
+// Tenants.
+export { QUICKSTART_TENANT } from './tenants/quickstart.js';
+export {
+  type ParsedTenant,
+  parseTenant,
+  type TenantApiKey,
+  TenantConfigError,
+  type TenantDefinition,
+} from './tenants/tenant.js';
+export {
+  type AuditEntry,
+  MemoryTenantState,
+  type PolicyResults,
+  type TenantResults,
+  type TenantState,
+} from './tenants/tenant-state.js';
+export { MemoryTenantStore, type TenantStore } from './tenants/tenant-store.js';

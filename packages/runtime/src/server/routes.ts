@@ -1,0 +1,22 @@
+/**
+ * The routes of a policy-driven runtime besides the mitigation endpoint: the challenge page and
+ * its verification, the admin API (rules, audit, results) and the results page. Registered on
+ * an app the caller owns, so the mock and `createRuntimeApp` (and later commands) share them.
+ */
+import type { Hono } from 'hono';
+import { resultsPage } from '../admin/results-page.js';
+import { registerRulesApi } from '../admin/rules-api.js';
+import { VERIFY_PATH } from '../challenge/challenge-page.js';
+import { challengeGet, challengeVerify } from '../challenge/challenge-routes.js';
+import type { PolicyRuntime } from '../policy-runtime.js';
+import type { RuntimeEnv } from './env.js';
+import { pageHeaders } from './html.js';
+
+export function registerRuntimeRoutes(app: Hono<RuntimeEnv>, runtime: PolicyRuntime): void {
+  app.get('/challenge', challengeGet(runtime));
+  app.post(VERIFY_PATH, challengeVerify(runtime));
+  registerRulesApi(app, runtime);
+  app.get('/results', (c) =>
+    c.body(resultsPage(runtime.tenants.list().map((t) => t.snapshot())), 200, pageHeaders()),
+  );
+}
