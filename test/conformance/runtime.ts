@@ -55,7 +55,12 @@ async function startScriptedRuntime(): Promise<MockRuntime> {
       { match: { path: '/cookies' }, answer: cookiesAnswer },
       {
         match: { path: /^\/cached\// },
-        answer: { action: 'block', ttl_seconds: 60, cache_scope: 'client', policy_id: 'pol_cached' },
+        answer: {
+          action: 'block',
+          ttl_seconds: 60,
+          cache_scope: 'client',
+          policy_id: 'pol_cached',
+        },
       },
     ],
     decide(body, ctx): MockAnswer | undefined {

@@ -278,7 +278,10 @@ describe('decision cache', () => {
   });
 
   it('a request carrying a clearance skips the cached challenge and replaces it', async () => {
-    rt.script({ answer: { action: 'challenge', ttl_seconds: 60, cache_scope: 'client' }, times: 1 });
+    rt.script({
+      answer: { action: 'challenge', ttl_seconds: 60, cache_scope: 'client' },
+      times: 1,
+    });
     rt.script({ answer: { action: 'allow' } });
     const e = esper();
     await e.protect(browser(), facts);

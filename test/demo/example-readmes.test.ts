@@ -98,6 +98,19 @@ function freePort(): Promise<number> {
  * Starts a long-running command in its own process group (npx and npm start children) and
  * resolves once `ready` matches its output. Stopped with SIGTERM, as a terminal's Ctrl-C would.
  */
+/**
+ * The environment a user's shell would give the README's commands: pnpm's own npm settings
+ * (`pnpm test` sets `npm_config_verify_deps_before_run`, which npm 11 warns about on every
+ * `npx`) are not part of it.
+ */
+function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const name of Object.keys(env)) {
+    if (name.toLowerCase() === 'npm_config_verify_deps_before_run') delete env[name];
+  }
+  return env;
+}
+
 function start(
   command: string,
   args: string[],
@@ -105,7 +118,7 @@ function start(
 ): Promise<{ output: () => string; match: RegExpMatchArray }> {
   const child: ChildProcess = spawn(command, args, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: userEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -150,7 +163,7 @@ function start(
 function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
   const r = spawnSync(command, args, {
     cwd,
-    env: { ...process.env, ...env },
+    env: userEnv(env),
     encoding: 'utf8',
     timeout: 120_000,
   });

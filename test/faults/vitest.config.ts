@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config';
 // outside the root config's `*.test.ts`.
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
+  // The packages' sources, as in the root config (see `@esper/source` in their exports).
+  resolve: { conditions: ['@esper/source'] },
+  ssr: { resolve: { conditions: ['@esper/source'] } },
   test: {
     include: ['test/faults/**/*.suite.ts'],
     testTimeout: 30_000,

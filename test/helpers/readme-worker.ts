@@ -23,7 +23,7 @@ export async function startReadmeWorker(packageSrc: URL, name: string) {
     bundle: true,
     format: 'esm',
     platform: 'browser',
-    conditions: ['workerd', 'worker', 'browser'],
+    conditions: ['@esper/source', 'workerd', 'worker', 'browser'],
     write: false,
     logLevel: 'silent',
   });

@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config';
 // the root config's `*.test.ts`, so `pnpm test` does not run these twice.
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
+  // The packages' sources, as in the root config (see `@esper/source` in their exports).
+  resolve: { conditions: ['@esper/source'] },
+  ssr: { resolve: { conditions: ['@esper/source'] } },
   test: {
     include: ['test/spoofing/**/*.suite.ts'],
     testTimeout: 30_000,

@@ -33,7 +33,7 @@ async function bundle(source: string): Promise<string> {
     bundle: true,
     format: 'esm',
     platform: 'browser',
-    conditions: ['workerd', 'worker', 'browser'],
+    conditions: ['@esper/source', 'workerd', 'worker', 'browser'],
     write: false,
     logLevel: 'silent',
   });

@@ -27,7 +27,7 @@ async function bundle(contents: string) {
     bundle: true,
     format: 'esm',
     platform: 'browser',
-    conditions: ['workerd', 'worker', 'browser'],
+    conditions: ['@esper/source', 'workerd', 'worker', 'browser'],
     write: false,
     logLevel: 'silent',
   });

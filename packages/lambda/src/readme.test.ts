@@ -11,7 +11,7 @@ import { fixture, lambdaContext } from './fixtures.test-helpers.js';
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const snippets = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const IMPORTS: Record<string, string> = {
-  '@esper/lambda': new URL('../dist/index.js', import.meta.url).href,
+  '@esper/lambda': new URL('./index.ts', import.meta.url).href,
   '@middy/core': pathToFileURL(
     fileURLToPath(new URL('../node_modules/@middy/core/index.js', import.meta.url)),
   ).href,

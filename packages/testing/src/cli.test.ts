@@ -119,14 +119,24 @@ describe('esper-mock binary', () => {
 
   beforeAll(async () => {
     if (distIsFresh()) return;
-    // A full `pnpm build` takes tens of seconds; bundle just the CLI (deps stay external and
-    // resolve from this package's node_modules).
+    // A full `pnpm build` takes tens of seconds; bundle just the CLI: workspace packages from
+    // their sources, other deps external (they resolve from this package's node_modules).
     binary = join(pkgDir, 'node_modules', '.cache', 'esper-mock-test', 'cli.js');
     await build({
       entryPoints: [join(pkgDir, 'src', 'cli.ts')],
       outfile: binary,
       bundle: true,
-      packages: 'external',
+      conditions: ['@esper/source'],
+      plugins: [
+        {
+          name: 'external-but-workspace',
+          setup(b) {
+            b.onResolve({ filter: /^[^./]/ }, (args) =>
+              args.path.startsWith('@esper/') ? undefined : { path: args.path, external: true },
+            );
+          },
+        },
+      ],
       platform: 'node',
       format: 'esm',
       target: 'es2022',

@@ -5,14 +5,17 @@ import type { TargetInstance, TargetOptions, TargetRequest, TargetResponse } fro
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Bundles a worker entry as wrangler would, resolving workspace packages to their built dist. */
+/**
+ * Bundles a worker entry as wrangler would, resolving workspace packages to their sources
+ * (the "@esper/source" export condition), so no test needs a build.
+ */
 export async function bundleWorker(entry: string): Promise<string> {
   const out = await build({
     entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
     bundle: true,
     format: 'esm',
     platform: 'browser',
-    conditions: ['workerd', 'worker', 'browser'],
+    conditions: ['@esper/source', 'workerd', 'worker', 'browser'],
     // pnpm's hoisted store: where '@esper/*' and 'hono' live for files outside the packages.
     nodePaths: [`${ROOT}node_modules/.pnpm/node_modules`],
     write: false,

@@ -16,6 +16,8 @@ async function bundleServer(): Promise<string> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
+    // Workspace packages from their sources: no test needs a build.
+    conditions: ['@esper/source', 'module'],
     nodePaths: [`${ROOT}node_modules/.pnpm/node_modules`],
     write: false,
     logLevel: 'silent',
