@@ -180,7 +180,7 @@ export function runConformance(target: Target, extra?: (ctx: ConformanceContext)
     });
 
     it('static asset is skipped without a call', async () => {
-      const req = tagged({ path: '/assets/app.css', headers: BROWSER });
+      const req = tagged({ path: '/_next/static/chunks/app.css', headers: BROWSER });
       const before = runtime.requests.length;
       const res = await live.request(req);
       expect(res.status).toBe(200);

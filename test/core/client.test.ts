@@ -429,7 +429,7 @@ describe('routes and fields', () => {
     expect((await e.protect(browser('/health'), facts)).source).toBe('skipped');
     expect((await e.protect(browser('/other'), facts)).source).toBe('skipped');
     expect((await e.protect(browser('/app/x'), facts)).source).toBe('remote');
-    expect(await esper().protect(browser('/logo.png'), facts)).toMatchObject({
+    expect(await esper().protect(browser('/_next/static/logo.png'), facts)).toMatchObject({
       source: 'skipped',
       reason: 'excluded',
       action: 'allow',
@@ -547,7 +547,7 @@ describe('review fixes', () => {
   });
 
   it('a static-looking path is protected for methods other than GET and HEAD', async () => {
-    const e = esper();
+    const e = esper({ excludeStaticAssets: 'by-extension' });
     const post = new Request('https://app.example/download/report.txt', { method: 'POST' });
     expect((await e.protect(post, facts)).source).toBe('remote');
     expect(

@@ -99,8 +99,29 @@ describe('the static-asset skip never beats explicit configuration', () => {
   });
 
   it('other static assets are still skipped', async () => {
-    const d = await esper({ failClosedRoutes: ['/panel/**'] }).protect(get('/site.css'), facts);
-    expect(d.source).toBe('skipped');
+    const e = esper({ failClosedRoutes: ['/panel/**'], excludeStaticAssets: 'by-extension' });
+    expect((await e.protect(get('/site.css'), facts)).source).toBe('skipped');
+    expect((await e.protect(get('/_next/static/a.js'), facts)).source).toBe('skipped');
+  });
+
+  it('by default a path is skipped for its place, never for its extension alone', async () => {
+    // `/panel/:file` would serve `/panel/x.css`: a rule for it must be asked.
+    const e = esper();
+    expect((await e.protect(get('/panel/x.css'), facts)).source).toBe('remote');
+    expect((await e.protect(get('/_next/static/chunks/a.js'), facts)).source).toBe('skipped');
+    expect((await e.protect(get('/favicon.ico'), facts)).source).toBe('skipped');
+  });
+
+  it('refuses an empty segment or an encoded slash where the app serves files itself', async () => {
+    const e = esper({ routing: { ambiguousSlashes: 'refuse' } });
+    for (const path of ['//secret.html', '/%2fsecret.html', '/a%5Cb']) {
+      const d = await e.protect(get('/'), { ...facts, path });
+      expect(d, path).toMatchObject({ action: 'block', reason: 'invalid_request', status: 400 });
+    }
+    expect((await esper().protect(get('/'), { ...facts, path: '//x' })).source).toBe('remote');
+    expect(() => esper({ routing: { ambiguousSlashes: 'no' as never } })).toThrow(
+      /routing\.ambiguousSlashes/,
+    );
   });
 });
 
@@ -182,7 +203,7 @@ describe('visible failure', () => {
     const e = esper({ failClosedRoutes: ['/closed'] });
     await e.protect(get('/x'), facts);
     await e.protect(get('/x'), facts);
-    await e.protect(get('/x.css'), facts);
+    await e.protect(get('/favicon.ico'), facts);
     e.screenFailed('/closed', new Error('bad host'));
     expect(e.stats).toEqual({
       decisions: 4,

@@ -18,6 +18,25 @@ export const FAULTS: Record<string, MockAnswer | 'refused'> = {
   'slow drip': { fault: 'slow_drip', totalMs: 5_000 },
 };
 
+/**
+ * Client-sent headers the URL parser refuses to build a Request from, by matrix column: a Host
+ * with a port over 65535 or an IPv4 address that is none, and (Express with `trust proxy`
+ * reads `req.protocol` from it) a scheme that is no scheme. Run where the Host reaches the
+ * adapter (`MatrixOptions.badRequests`).
+ */
+export const BAD_REQUESTS: Record<string, Array<[string, string]>> = {
+  'bad Host :99999': [['host', 'app.example:99999']],
+  'bad Host 1.2.3.999': [['host', '1.2.3.999']],
+  'bad X-Forwarded-Proto': [['x-forwarded-proto', 'javascript']],
+};
+
+/** A client claiming a decision of its own: the SDK's own request headers, forged. */
+export const FORGED_DECISION: Array<[string, string]> = [
+  ['x-esper-decision', 'forged'],
+  ['x-esper-decision-id', 'forged'],
+  ['x-esper-mode', 'forged'],
+];
+
 /** URL-safe path segment for a fault name. */
 export const slug = (fault: string) => fault.replace(/[^a-z0-9]+/gi, '-');
 

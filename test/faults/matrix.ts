@@ -3,7 +3,14 @@ import type { MockRuntime } from '@esper/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_KEY } from '../conformance/runtime.js';
 import type { Target, TargetInstance } from '../conformance/target.js';
-import { closedPort, FAULTS, slug, startFaultRuntime } from './faults.js';
+import {
+  BAD_REQUESTS,
+  closedPort,
+  FAULTS,
+  FORGED_DECISION,
+  slug,
+  startFaultRuntime,
+} from './faults.js';
 import type { Watcher } from './watch.js';
 
 declare module 'vitest' {
@@ -42,9 +49,29 @@ export interface MatrixOptions {
    * failures (printed KNOWN); once the bug is fixed the cell fails until the entry is removed.
    */
   known?: Record<string, string>;
+  /**
+   * Where a client-sent Host or X-Forwarded-Proto reaches the adapter (Node targets): the
+   * BAD_REQUESTS columns run through it; elsewhere they are skipped (n/a).
+   */
+  badRequests?: BadRequestHarness;
 }
 
 export const KNOWN_SUFFIX = ' [known bug]';
+
+/**
+ * The target's contract app (APP_CONTRACT) started once more, reached with requests its
+ * `TargetInstance` cannot send: fetch overwrites `Host`, so Node targets answer on a raw socket.
+ */
+export interface BadRequestHarness {
+  /** Starts the app for one case of BAD_REQUESTS (e.g. with Express's `trust proxy` on). */
+  start(
+    runtimeUrl: string,
+    badCase: string,
+  ): Promise<{
+    send(path: string, headers: Array<[string, string]>): Promise<{ status: number; body: string }>;
+    close(): Promise<void>;
+  }>;
+}
 
 /**
  * One target × every fault. Each fault: a fail-open route gets the app's 200 (with no
@@ -52,7 +79,10 @@ export const KNOWN_SUFFIX = ' [known bug]';
  * both within the bound; nothing unhandled is reported; then the same instance gets a real
  * decision (a block the runtime scripted) for its next request.
  */
-export function runFaultMatrix(target: Target, { slackMs, watcher, known = {} }: MatrixOptions) {
+export function runFaultMatrix(
+  target: Target,
+  { slackMs, watcher, known = {}, badRequests }: MatrixOptions,
+) {
   describe(target.name, () => {
     let runtime: MockRuntime;
     let revived: MockRuntime | undefined;
@@ -148,6 +178,75 @@ export function runFaultMatrix(target: Target, { slackMs, watcher, known = {} }:
         expect(healthy.requests.length).toBe(seen + 1);
 
         expect(watcher.problems().slice(before).join('\n'), 'unhandled errors').toBe('');
+      });
+    }
+
+    it('forged x-esper-* headers', async () => {
+      // Every target: a client claiming a decision in its own x-esper-* headers; the app must
+      // see the runtime's decision (allow, with its id), never the client's.
+      const res = await live.request({
+        path: '/after',
+        headers: [...API, ...FORGED_DECISION],
+        platformIp: '198.51.100.11',
+      });
+      expect(res.status, res.body).toBe(200);
+      const app = JSON.parse(res.body);
+      expect(app).toMatchObject({ path: '/after', decision: 'allow' });
+      expect(app.decisionId, 'the runtime answered').toEqual(expect.any(String));
+      for (const key of ['decision', 'decisionId', 'mode']) expect(app[key]).not.toBe('forged');
+    });
+
+    for (const [badCase, bad] of Object.entries(BAD_REQUESTS)) {
+      (badRequests ? it : it.skip)(badCase, async () => {
+        // With the runtime up and down: a request the platform hands on with this header must
+        // be decided (the runtime asked) or refused, never passed on undecided; a fail-closed
+        // route is refused when no decision can be made; the app never sees a client-sent
+        // x-esper-* header. A platform that refuses the request itself (400) passes too.
+        for (const up of [true, false]) {
+          // A port of its own: the `refused` case revives a runtime on `downPort`.
+          const url = up ? runtime.url : `http://127.0.0.1:${await closedPort()}`;
+          const app = await badRequests!.start(url, badCase);
+          try {
+            for (const path of ['/bad/request', '/checkout/bad/request']) {
+              const id = `${target.name}-${slug(badCase)}-${up ? 'up' : 'down'}-${path.length}`;
+              const res = await app.send(path, [
+                ...API,
+                ...FORGED_DECISION,
+                ...bad,
+                ['x-fault-id', id],
+              ]);
+              const asked = runtime.requests.some(
+                (r) =>
+                  (r.body as { request?: { headers?: Record<string, string> } })?.request
+                    ?.headers?.['x-fault-id'] === id,
+              );
+              let seen: Record<string, unknown> | undefined;
+              try {
+                seen = JSON.parse(res.body);
+              } catch {}
+              const ran = res.status === 200 && seen?.path === path;
+              const what = `${badCase}, runtime ${up ? 'up' : 'down'}, ${path}: ${res.status} ${res.body.slice(0, 200)}`;
+              if (ran) {
+                for (const key of ['decision', 'decisionId', 'mode'])
+                  expect(seen![key], `forged ${key} reached the app: ${what}`).not.toBe('forged');
+                if (up) expect(asked, `passed on undecided: ${what}`).toBe(true);
+                else
+                  expect(path, `a fail-closed route ran without a decision: ${what}`).not.toMatch(
+                    /^\/checkout\//,
+                  );
+              } else {
+                // Refused: by the SDK (400/403) or by the platform itself (400).
+                expect(res.status, what).toBeGreaterThanOrEqual(400);
+              }
+              if (up && !path.startsWith('/checkout/') && ran)
+                expect(seen!.decisionId, `the runtime's decision: ${what}`).toEqual(
+                  expect.any(String),
+                );
+            }
+          } finally {
+            await app.close();
+          }
+        }
       });
     }
 

@@ -14,6 +14,7 @@ import {
   type RouteMatcher,
   type RoutePattern,
   type Routing,
+  type StaticAssets,
 } from './routes.js';
 import type { SignerFactory } from './signing.js';
 import type { Transport } from './transport.js';
@@ -48,10 +49,14 @@ export interface EsperOptions {
   /** These routes are never protected. */
   exclude?: readonly RoutePattern[];
   /**
-   * Skip framework build output and static files (`.css`, `.png`, …) on GET and HEAD. Default
-   * true. A path matched by `include` or `failClosedRoutes` is always decided, static or not.
+   * Skip, on GET and HEAD, paths no application route serves: framework build output
+   * (`/_next/static/…`, `/_next/image`) and `/favicon.ico`, `/robots.txt`, `/sitemap.xml`.
+   * `'by-extension'` also skips any path ending in `.css`, `.js`, an image or font extension…
+   * — only safe when no route with a parameter or wildcard serves such a path (`/panel/:file`
+   * would serve `/panel/x.css` unchecked). A path matched by `include` or `failClosedRoutes`
+   * is always decided. Default true.
    */
-  excludeStaticAssets?: boolean;
+  excludeStaticAssets?: StaticAssets;
   /**
    * How your router matches paths, so rules meet every spelling it serves from one handler.
    * Express (case-insensitive and non-strict by default) sets `{ caseSensitive: false,
@@ -113,7 +118,7 @@ export interface ResolvedConfig {
   failClosed?: RouteMatcher;
   include?: RouteMatcher;
   exclude?: RouteMatcher;
-  excludeStaticAssets: boolean;
+  excludeStaticAssets: StaticAssets;
   routing: Routing;
   resolveClientIp: ClientIpResolver;
   cache: false | { maxEntries: number; cacheAllow: boolean };
@@ -256,19 +261,39 @@ function resolveCache(option: EsperOptions['cache']): ResolvedConfig['cache'] {
   return { maxEntries, cacheAllow: option?.cacheAllow ?? false };
 }
 
+function staticAssets(value: EsperOptions['excludeStaticAssets']): StaticAssets {
+  if (value === undefined) return DEFAULTS.excludeStaticAssets;
+  if (value === true || value === false || value === 'by-extension') return value;
+  throw new EsperConfigError(
+    'excludeStaticAssets',
+    `expected true, false or "by-extension", got ${JSON.stringify(value)?.slice(0, 40)}`,
+  );
+}
+
 function resolveRouting(routing: Partial<Routing> | undefined): Routing {
   if (routing === undefined) return EXACT_ROUTING;
   if (typeof routing !== 'object' || routing === null)
-    throw new EsperConfigError('routing', 'expected { caseSensitive?: boolean, strict?: boolean }');
-  const resolved = { ...EXACT_ROUTING };
-  for (const key of Object.keys(routing) as (keyof Routing)[]) {
-    const value = routing[key];
-    if (key !== 'caseSensitive' && key !== 'strict')
-      throw new EsperConfigError(`routing.${key}`, 'unknown option');
+    throw new EsperConfigError(
+      'routing',
+      "expected { caseSensitive?: boolean, strict?: boolean, ambiguousSlashes?: 'refuse' | 'keep' }",
+    );
+  const resolved: Routing = { ...EXACT_ROUTING };
+  for (const [key, value] of Object.entries(routing)) {
     if (value === undefined) continue;
-    if (typeof value !== 'boolean')
-      throw new EsperConfigError(`routing.${key}`, 'must be a boolean');
-    resolved[key] = value;
+    if (key === 'caseSensitive' || key === 'strict') {
+      if (typeof value !== 'boolean')
+        throw new EsperConfigError(`routing.${key}`, 'must be a boolean');
+      resolved[key] = value;
+    } else if (key === 'ambiguousSlashes') {
+      resolved.ambiguousSlashes = oneOf(
+        'routing.ambiguousSlashes',
+        String(value),
+        ['refuse', 'keep'] as const,
+        'keep',
+      );
+    } else {
+      throw new EsperConfigError(`routing.${key}`, 'unknown option');
+    }
   }
   return resolved;
 }
@@ -365,7 +390,7 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
     failClosed: routes('failClosedRoutes', options.failClosedRoutes),
     include: routes('include', options.include),
     exclude: routes('exclude', options.exclude),
-    excludeStaticAssets: options.excludeStaticAssets ?? DEFAULTS.excludeStaticAssets,
+    excludeStaticAssets: staticAssets(options.excludeStaticAssets),
     routing,
     resolveClientIp,
     cache,

@@ -18,7 +18,7 @@ import type { Logger } from './logger.js';
 import { scheduleAbort } from './process-abort-queue.js';
 import type { ProtectFacts } from './protect-facts.js';
 import type { RouteChecks } from './route-checks.js';
-import { hasDotSegment, routePath } from './routes.js';
+import { hasAmbiguousSlash, hasDotSegment, type Routing, routePath } from './routes.js';
 import type { Failure, Outcome, RuntimeCall } from './runtime-call.js';
 import { keepStart } from './truncate.js';
 
@@ -157,6 +157,14 @@ function answered(
   return decision;
 }
 
+/** Why routers would disagree on what a raw path names, or undefined when they would not. */
+function ambiguity(rawPath: string, routing: Routing): string | undefined {
+  if (hasDotSegment(rawPath)) return 'the path has a dot segment';
+  if (routing.ambiguousSlashes === 'refuse' && hasAmbiguousSlash(rawPath))
+    return 'the path has an empty segment or an encoded slash';
+  return undefined;
+}
+
 /** The decide pipeline: route, cache, backoff, the runtime call under its deadline, the cache. */
 export function createDecide(deps: DecideDeps) {
   const { config, routes, backoff, cache } = deps;
@@ -169,10 +177,11 @@ export function createDecide(deps: DecideDeps) {
   ): Promise<Decision> {
     const url = new URL(request.url);
     const rawPath = facts?.path ?? url.pathname;
-    if (hasDotSegment(rawPath)) {
+    const unroutable = ambiguity(rawPath, config.routing);
+    if (unroutable) {
       const refused = noAnswer('block');
       refused.status = 400;
-      refused.message = 'the path has a dot segment';
+      refused.message = unroutable;
       return finish(request, refused, 'fallback', 'invalid_request', undefined, facts, started);
     }
     const pathname = routePath(rawPath, config.routing);

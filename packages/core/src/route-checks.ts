@@ -23,7 +23,7 @@ export function routeChecks(config: ResolvedConfig) {
       if (config.exclude?.(pathname, request)) return true;
       if (config.include && !config.include(pathname, request)) return true;
       const readOnly = request.method === 'GET' || request.method === 'HEAD';
-      if (!config.excludeStaticAssets || !readOnly || !isStaticAsset(pathname)) return false;
+      if (!readOnly || !isStaticAsset(pathname, config.excludeStaticAssets)) return false;
       // Configuration that names a route beats the static-asset default.
       return config.include === undefined && !namedFailClosed(pathname, request);
     },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compileRoutes,
   EXACT_ROUTING,
+  hasAmbiguousSlash,
   hasDotSegment,
   isStaticAsset,
   normalizePath,
@@ -41,16 +42,33 @@ describe('compileRoutes', () => {
 describe('isStaticAsset', () => {
   it.each([
     '/_next/static/chunks/a.js',
+    '/_next/image?url=x',
     '/favicon.ico',
-    '/img/a.PNG',
-    '/app.css',
-    '/f.woff2',
     '/robots.txt',
-  ])('%s is static', (p) => {
+    '/sitemap.xml',
+  ])('%s is build output or a well-known file: skipped by default', (p) => {
     expect(isStaticAsset(p)).toBe(true);
+    expect(isStaticAsset(p, 'by-extension')).toBe(true);
+    expect(isStaticAsset(p, false)).toBe(false);
   });
-  it.each(['/', '/login', '/api/users.json', '/css', '/static-page'])('%s is not', (p) => {
-    expect(isStaticAsset(p)).toBe(false);
+  it.each(['/img/a.PNG', '/app.css', '/f.woff2', '/panel/x.css', '/api/users/1.js'])(
+    '%s is skipped only by extension: a parameter route could serve it',
+    (p) => {
+      expect(isStaticAsset(p)).toBe(false);
+      expect(isStaticAsset(p, 'by-extension')).toBe(true);
+    },
+  );
+  it.each(['/', '/login', '/api/users.json', '/css', '/static-page', '/_next/imagex'])(
+    '%s is not',
+    (p) => {
+      expect(isStaticAsset(p, 'by-extension')).toBe(false);
+    },
+  );
+});
+
+describe('hasAmbiguousSlash', () => {
+  it.each(['//secret.html', '/a//b', '/%2fsecret.html', '/a%2Fb', '/a%5cb', '/a/'])('%s', (p) => {
+    expect(hasAmbiguousSlash(p)).toBe(p !== '/a/');
   });
 });
 
@@ -68,7 +86,7 @@ describe('normalizePath', () => {
 });
 
 describe('routePath', () => {
-  const express = { caseSensitive: false, strict: false };
+  const express = { caseSensitive: false, strict: false, ambiguousSlashes: 'refuse' } as const;
   it('keeps the path exact for Web-standard routers', () => {
     expect(routePath('/Admin/', EXACT_ROUTING)).toBe('/Admin/');
     expect(routePath('/%61dmin', EXACT_ROUTING)).toBe('/admin');
@@ -91,7 +109,7 @@ describe('routePath', () => {
 });
 
 describe('compileRoutes with routing', () => {
-  const express = { caseSensitive: false, strict: false };
+  const express = { caseSensitive: false, strict: false, ambiguousSlashes: 'refuse' } as const;
   const req = new Request('https://x/');
   it('matches patterns in the router’s own terms', () => {
     const m = compileRoutes(['/Admin/**', '/login/'], 'failClosedRoutes', express)!;

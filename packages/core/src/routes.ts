@@ -15,10 +15,19 @@ export interface Routing {
   caseSensitive: boolean;
   /** `/admin/` and `/admin` are different routes. Default true. */
   strict: boolean;
+  /**
+   * `refuse`: a path with `//`, `%2F` or `%5C` gets a 400 (see `hasAmbiguousSlash`), for
+   * applications that serve files themselves. Default `keep`.
+   */
+  ambiguousSlashes: 'refuse' | 'keep';
 }
 
 /** Web-standard routers (Hono, Next.js, a Worker's own `URL` checks) match paths exactly. */
-export const EXACT_ROUTING: Routing = { caseSensitive: true, strict: true };
+export const EXACT_ROUTING: Routing = {
+  caseSensitive: true,
+  strict: true,
+  ambiguousSlashes: 'keep',
+};
 
 function globToRegExp(glob: string, routing: Routing): RegExp {
   // Patterns are spelled like the routes they protect and matched against `routePath`'s form.
@@ -113,10 +122,41 @@ export function hasDotSegment(pathname: string): boolean {
   return DOT_SEGMENT.test(pathname);
 }
 
-/** Static files that never need a decision: framework build output and common asset types. */
-const STATIC_ASSET =
-  /^\/(?:_next\/static\/|_next\/image|favicon\.ico$|robots\.txt$|sitemap\.xml$)|\.(?:css|js|mjs|map|png|jpe?g|gif|svg|ico|webp|avif|bmp|woff2?|ttf|otf|eot|mp4|webm|mp3|wav|txt|webmanifest)$/i;
+/**
+ * Framework build output and the well-known files at the root: paths no application route
+ * serves, skipped by default.
+ */
+const BUILD_OUTPUT =
+  /^\/(?:_next\/static\/|_next\/image(?:$|[/?])|favicon\.ico$|robots\.txt$|sitemap\.xml$)/;
 
-export function isStaticAsset(pathname: string): boolean {
-  return STATIC_ASSET.test(pathname);
+/**
+ * Any path ending in a static-file extension: skipped only with `excludeStaticAssets:
+ * 'by-extension'`. Not the default: a client can append `.css` to reach a parameter route
+ * (`/panel/:file` serves `/panel/x.css`), and a rule for it would then never be asked.
+ */
+const STATIC_EXTENSION =
+  /\.(?:css|js|mjs|map|png|jpe?g|gif|svg|ico|webp|avif|bmp|woff2?|ttf|otf|eot|mp4|webm|mp3|wav|txt|webmanifest)$/i;
+
+export type StaticAssets = boolean | 'by-extension';
+
+/** Whether `excludeStaticAssets` skips this path (in `routePath` form). */
+export function isStaticAsset(pathname: string, mode: StaticAssets = true): boolean {
+  if (mode === false) return false;
+  return (
+    BUILD_OUTPUT.test(pathname) || (mode === 'by-extension' && STATIC_EXTENSION.test(pathname))
+  );
+}
+
+// An empty segment, or a slash or backslash spelled as an escape.
+const AMBIGUOUS_SLASH = /\/\/|%2f|%5c/i;
+
+/**
+ * Whether a raw path holds `//`, `%2F` or `%5C`. Routers read these literally (Express's
+ * `/panel/:file` serves `/panel/a%2Fb`), while static-file servers decode and collapse them
+ * (`express.static` and `serveStatic` serve `//secret.html` and `/%2fsecret.html` as
+ * `/secret.html`): no single path stands for both, so where the application serves files
+ * itself (`routing.ambiguousSlashes: 'refuse'`) such a request is refused.
+ */
+export function hasAmbiguousSlash(pathname: string): boolean {
+  return AMBIGUOUS_SLASH.test(pathname);
 }

@@ -57,7 +57,8 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
         sdk: { name: SDK_NAME, version: SDK_VERSION },
         // Express's defaults: `case sensitive routing` and `strict routing` off, in the app
         // and in every `express.Router()` unless each one turns them on; see the README.
-        routing: { caseSensitive: false, strict: false },
+        // `express.static` decodes `%2F` and collapses `//`, which the router does not.
+        routing: { caseSensitive: false, strict: false, ambiguousSlashes: 'refuse' },
       },
     ),
   );

@@ -1,20 +1,19 @@
 import type { IncomingMessage } from 'node:http';
-import { parse as legacyParse } from 'node:url';
 import { decisionRequest, isEsperHeader, safeHost } from '@esper/core/adapter';
+import parseurl from 'parseurl';
 import type { ExpressRequest } from './types.js';
 
-// A Host header is client-supplied: anything beyond host[:port] (a `/`, `?` or `@`) would let a
-// client move the path core matches exclusions and fail-closed routes against.
 /**
  * The path and query Express routes `target` to, or undefined when it has none.
  *
- * Origin-form (`/login`) is used as it is. Anything else is what a client sent as an
- * absolute-form request line (`POST http://x/login HTTP/1.1`): Express routes that to
- * `/login`, so core and the runtime must see `/login` too, not `/http://x/login`, or
- * `include`, `failClosedRoutes` and path policies would all miss it. It is parsed the way
- * Express itself does (its `parseurl` falls back to Node's legacy `url.parse` for any target
- * not starting with `/`); the WHATWG parser would disagree on some targets Node accepts
- * (`http://x:99999/login` throws there, yet Express still routes it to `/login`).
+ * Parsed with `parseurl`, the parser Express itself routes with: origin-form (`/login`) is
+ * split at `?`, and a target holding `#`, whitespace or not starting with `/` goes through
+ * Node's legacy `url.parse` as Express's does. So `/admin#x` is `/admin` (the fragment
+ * dropped, a `\` before it read as `/`), and an absolute-form request line (`POST
+ * http://x/login HTTP/1.1`) is `/login`, not `/http://x/login`: core and the runtime see the
+ * path the route was matched on, or `include`, `failClosedRoutes` and path policies would
+ * miss it. (The WHATWG parser disagrees on some targets Node accepts: `http://x:99999/login`
+ * throws there, yet Express routes it to `/login`.)
  *
  * A target that yields no `/` path (asterisk-form `OPTIONS *`, or anything unparseable) gets
  * undefined and the middleware refuses the request with a 400. That is deliberately not
@@ -22,10 +21,10 @@ import type { ExpressRequest } from './types.js';
  * attacker could pick a target that is allowed as `/` but served as a protected route.
  */
 export function routedTarget(target: string): string | undefined {
-  if (target.startsWith('/')) return target;
   try {
-    const { pathname, search } = legacyParse(target);
-    if (pathname?.startsWith('/')) return pathname + (search ?? '');
+    const parsed = parseurl({ url: target } as IncomingMessage);
+    const pathname = parsed?.pathname;
+    if (pathname?.startsWith('/')) return pathname + (parsed?.search ?? '');
   } catch {}
   return undefined;
 }

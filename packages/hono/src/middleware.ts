@@ -70,6 +70,8 @@ export function esper(options: HonoEsperOptions = {}): MiddlewareHandler<EsperEn
     adapterOptions(env ? { env, ...options } : options, {
       preset: defaultPreset(workers),
       sdk: { name: SDK_NAME, version: SDK_VERSION },
+      // `serveStatic` joins `//secret.html` into `/secret.html`, which the router does not.
+      routing: { ambiguousSlashes: 'refuse' },
     });
   // Elsewhere than Workers, `process.env` is read now: a bad configuration throws at start-up.
   const shared = workers && !options.env ? undefined : createEsper(optionsFor());
