@@ -49,7 +49,8 @@ export function startFaultRuntime(port = 0): Promise<MockRuntime> {
   const answers = Object.entries(FAULTS).flatMap(([name, answer]) =>
     answer === 'refused'
       ? []
-      : [{ match: { path: new RegExp(`^(/checkout)?/f/${slug(name)}$`) }, answer }],
+      : // Case-insensitive: Express's adapter sends the path lower-cased, as Express routes it.
+        [{ match: { path: new RegExp(`^(/checkout)?/f/${slug(name)}$`, 'i') }, answer }],
   );
   return startMockRuntime({
     port,

@@ -158,7 +158,11 @@ export function runFaultMatrix(
           // The fault really happened: the runtime got the call and answered with it.
           const call = runtime.requests
             .slice(calls)
-            .find((r) => (r.body as { request?: { path?: string } })?.request?.path === path);
+            .find(
+              (r) =>
+                (r.body as { request?: { path?: string } })?.request?.path?.toLowerCase() ===
+                path.toLowerCase(),
+            );
           expect(call?.answer, 'the runtime answered with the fault').toMatchObject(
             FAULTS[fault] as object,
           );
