@@ -25,10 +25,12 @@ export function runVitest(config, name, args = []) {
 }
 
 /**
- * `cell(test)` gives the text for a passed test (e.g. its measured ms); failures print FAIL.
- * Returns the number of cells (and suites) that did not pass.
+ * The tests of one suite folder as a matrix: by default rows are the describe (target or
+ * platform) names and columns the test titles; `transpose` swaps them. Each cell keeps its
+ * vitest test and whether it is a known, reported bug (`suffix` on its title). `failed` counts
+ * suites that failed outside their tests.
  */
-export function printMatrix(file, { title, dir, cell = () => 'ok', suffix = ' [known bug]' }) {
+export function readMatrix(file, { dir, suffix = ' [known bug]', transpose = false }) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   const rows = [];
   const cols = [];
@@ -41,33 +43,55 @@ export function printMatrix(file, { title, dir, cell = () => 'ok', suffix = ' [k
       console.log(`suite failed outside its tests: ${suite.name}\n${suite.message}`);
     }
     for (const t of suite.assertionResults) {
-      const [row] = t.ancestorTitles;
-      if (!row) continue;
-      // An expected failure (a known, reported bug) that failed as expected prints KNOWN.
+      const [group] = t.ancestorTitles;
+      if (!group) continue;
       const known = t.title.endsWith(suffix);
-      const col = known ? t.title.slice(0, -suffix.length) : t.title;
+      const title = known ? t.title.slice(0, -suffix.length) : t.title;
+      const [row, col] = transpose ? [title, group] : [group, title];
       if (!rows.includes(row)) rows.push(row);
       if (!cols.includes(col)) cols.push(col);
-      const passed = known ? 'KNOWN' : cell(t);
-      const text = { passed, failed: 'FAIL', skipped: 'skip', pending: 'skip' }[t.status];
-      cells.set(`${row}\u0000${col}`, text ?? t.status);
+      cells.set(`${row}\u0000${col}`, { test: t, known });
     }
   }
-  if (rows.length === 0) {
-    console.log(`${title}: no results`);
-    return 1;
-  }
+  return { rows, cols, cell: (row, col) => cells.get(`${row}\u0000${col}`), failed };
+}
+
+/** Prints the matrix; `text(row, col)` gives a cell's text. Returns the cells not passed. */
+export function printTable(title, { rows, cols }, text, minWidth = 10) {
+  let failed = 0;
   const rw = Math.max(...rows.map((r) => r.length));
-  const widths = cols.map((c) => Math.max(c.length, 10));
+  const widths = cols.map((c) => Math.max(c.length, minWidth));
   console.log(`\n${title} (${rows.length} × ${cols.length})`);
   console.log(`${''.padEnd(rw)} | ${cols.map((c, i) => c.padEnd(widths[i])).join(' | ')}`);
   for (const r of rows) {
     const line = cols.map((c, i) => {
-      const text = cells.get(`${r}\u0000${c}`) ?? '—';
-      if (text === 'FAIL' || text === '—') failed++;
-      return text.padEnd(widths[i]);
+      const t = text(r, c);
+      if (t === 'FAIL' || t === '—') failed++;
+      return t.padEnd(widths[i]);
     });
     console.log(`${r.padEnd(rw)} | ${line.join(' | ')}`);
   }
   return failed;
+}
+
+/**
+ * `cell(test)` gives the text for a passed test (e.g. its measured ms); failures print FAIL,
+ * and an expected failure (a known, reported bug) that failed as expected prints KNOWN.
+ * Returns the number of cells (and suites) that did not pass.
+ */
+export function printMatrix(file, { title, dir, cell = () => 'ok', suffix = ' [known bug]' }) {
+  const matrix = readMatrix(file, { dir, suffix });
+  if (matrix.rows.length === 0) {
+    console.log(`${title}: no results`);
+    return 1;
+  }
+  const text = (row, col) => {
+    const c = matrix.cell(row, col);
+    if (!c) return '—';
+    const passed = c.known ? 'KNOWN' : cell(c.test);
+    return (
+      { passed, failed: 'FAIL', skipped: 'skip', pending: 'skip' }[c.test.status] ?? c.test.status
+    );
+  };
+  return matrix.failed + printTable(title, matrix, text);
 }
