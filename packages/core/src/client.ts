@@ -157,7 +157,8 @@ export function createEsper(options: EsperOptions = {}): Esper {
   // Both start now, in the background: the HMAC key's import and the transport's load (undici
   // takes ~100 ms to import) would otherwise be paid out of the first request's timeout.
   const signer = signerSlot(makeSigner, config.apiKey, config.secret);
-  transport.warm?.(config.endpoint.origin);
+  // A local decider makes no runtime calls: nothing to warm.
+  if (!options.decider) transport.warm?.(config.endpoint.origin);
   const ask = createRuntimeCall({
     config,
     transport,
@@ -171,6 +172,7 @@ export function createEsper(options: EsperOptions = {}): Esper {
   const decide = createDecide({
     ...{ config, logger, assembler, routes, ask, backoff, cache, now, source, timedOut },
     fields: options.fields,
+    decider: options.decider,
     randomId: randomIds(crypto),
   });
 

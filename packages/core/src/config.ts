@@ -7,6 +7,7 @@ import {
 } from './client-ip.js';
 import type { Decision } from './decision.js';
 import { EsperConfigError } from './errors.js';
+import type { LocalDecider } from './local-decider.js';
 import type { Logger } from './logger.js';
 import {
   compileRoutes,
@@ -88,6 +89,11 @@ export interface EsperOptions {
    * bindings object (string, number and boolean values are read; anything else is ignored).
    */
   env?: Record<string, unknown>;
+  /**
+   * Hybrid mode: decide in process with a local decider (`@esper/hybrid`) instead of calling
+   * the runtime. Decisions then have `source: 'local'`. Default: none (cloud mode).
+   */
+  decider?: LocalDecider;
   /** Transport to the runtime. Default: `fetch`. */
   transport?: Transport;
   fetch?: typeof fetch;
@@ -149,6 +155,7 @@ const OPTION_NAMES: Record<keyof EsperOptions, true> = {
   onDecision: true,
   allowInsecureApiBase: true,
   env: true,
+  decider: true,
   transport: true,
   fetch: true,
   crypto: true,
@@ -363,6 +370,8 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
 
   const cache = resolveCache(options.cache);
 
+  if (options.decider !== undefined && typeof options.decider?.decide !== 'function')
+    throw new EsperConfigError('decider', 'must be an object with a decide(body) method');
   for (const fn of ['fields', 'onDecision', 'fetch', 'now', 'signer'] as const) {
     if (options[fn] !== undefined && typeof options[fn] !== 'function') {
       throw new EsperConfigError(fn, 'must be a function');

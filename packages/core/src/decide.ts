@@ -12,8 +12,9 @@ import {
   sanitizeFields,
   serializeBody,
 } from './context.js';
-import type { Decision, RuntimeAnswer } from './decision.js';
+import { type Decision, type RuntimeAnswer, runtimeAnswerFrom } from './decision.js';
 import { normalizeIp } from './ip.js';
+import type { LocalDecider } from './local-decider.js';
 import type { Logger } from './logger.js';
 import { scheduleAbort } from './process-abort-queue.js';
 import type { ProtectFacts } from './protect-facts.js';
@@ -46,6 +47,8 @@ export interface DecideDeps {
   now: () => number;
   randomId: () => string;
   source: RuntimeRequestBody['source'];
+  /** Hybrid mode: decides in process instead of calling the runtime. */
+  decider?: LocalDecider;
   timedOut: Failure;
 }
 
@@ -107,8 +110,25 @@ function asker(
       observedAt: deps.now(),
       source: deps.source,
     });
+    if (deps.decider) return askLocally(deps.decider, body);
     return deps.ask(serializeBody(body), call, dueAt, deadline);
   };
+}
+
+/** Hybrid mode: the local decider's answer, checked like the runtime's. */
+async function askLocally(decider: LocalDecider, body: RuntimeRequestBody): Promise<Outcome> {
+  let answer: unknown;
+  try {
+    answer = await decider.decide(body);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { failure: 'internal', message: `local decider failed: ${message}` };
+  }
+  try {
+    return { answer: runtimeAnswerFrom(answer), local: true };
+  } catch (err) {
+    return { failure: 'bad_response', message: (err as Error).message };
+  }
 }
 
 /** Only an answer the runtime says is about the client may serve its other requests. */
@@ -133,7 +153,7 @@ function remember(deps: DecideDeps, key: string, answer: RuntimeAnswer, decision
 function answered(
   deps: DecideDeps,
   request: Request,
-  answer: RuntimeAnswer,
+  { answer, local }: { answer: RuntimeAnswer; local?: true },
   ip: string | undefined,
   facts: ProtectFacts | undefined,
   started: number,
@@ -144,7 +164,9 @@ function answered(
       'esper: runtime header values dropped (not valid field values)',
     );
   }
-  const decision = deps.assembler.finish(request, answer, 'remote', 'runtime', ip, facts, started);
+  const decision = local
+    ? deps.assembler.finish(request, answer, 'local', 'local', ip, facts, started)
+    : deps.assembler.finish(request, answer, 'remote', 'runtime', ip, facts, started);
   deps.logger.debug(
     {
       action: decision.action,
@@ -209,7 +231,7 @@ export function createDecide(deps: DecideDeps) {
     }
     const outcome = await askInTime(deps, asker(deps, request, url, pathname, clientIp, facts));
     if ('failure' in outcome) return fallback(request, pathname, outcome, clientIp, facts, started);
-    const decision = answered(deps, request, outcome.answer, clientIp, facts, started);
+    const decision = answered(deps, request, outcome, clientIp, facts, started);
     if (cacheKey) remember(deps, cacheKey, outcome.answer, decision);
     return decision;
   };

@@ -7,8 +7,11 @@ import {
 } from './respond.js';
 
 export type DecisionAction = 'allow' | 'challenge' | 'block';
-/** `remote`: the runtime answered; `cache`: a stored answer; `fallback`: the SDK decided alone; `skipped`: route not protected. */
-export type DecisionSource = 'remote' | 'cache' | 'fallback' | 'skipped';
+/**
+ * `remote`: the runtime answered; `local`: a local decider (hybrid mode) answered; `cache`: a
+ * stored answer; `fallback`: the SDK decided alone; `skipped`: route not protected.
+ */
+export type DecisionSource = 'remote' | 'local' | 'cache' | 'fallback' | 'skipped';
 export type FailureReason =
   | 'timeout'
   | 'network'
@@ -20,7 +23,13 @@ export type FailureReason =
  * `invalid_request`: refused by the SDK itself (status 400) because routers disagree on what
  * it names, e.g. a path with a `..` segment; see `hasDotSegment`.
  */
-export type DecisionReason = 'runtime' | 'cache' | 'excluded' | 'invalid_request' | FailureReason;
+export type DecisionReason =
+  | 'runtime'
+  | 'local'
+  | 'cache'
+  | 'excluded'
+  | 'invalid_request'
+  | FailureReason;
 /**
  * Who a runtime answer may be reused for: `client`, any request from the same client key
  * (client IP + user agent) for `ttl_seconds`; `request`, this request only.
@@ -145,6 +154,14 @@ export function parseRuntimeAnswer(text: string): RuntimeAnswer {
   } catch {
     throw new TypeError('body is not JSON');
   }
+  return runtimeAnswerFrom(json);
+}
+
+/**
+ * A v1 answer object (the 200 body, already parsed) checked and read the way the runtime's
+ * are: a local decider's answers go through the same rules, so cloud and hybrid cannot drift.
+ */
+export function runtimeAnswerFrom(json: unknown): RuntimeAnswer {
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw new TypeError('body is not a JSON object');
   const o = json as Record<string, unknown>;

@@ -30,9 +30,10 @@ export type {
   HeaderPair,
   RuntimeAnswer,
 } from './decision.js';
-export { parseRuntimeAnswer } from './decision.js';
+export { parseRuntimeAnswer, runtimeAnswerFrom } from './decision.js';
 export { EsperConfigError, ResponseTooLargeError } from './errors.js';
 export { cidrContains, normalizeIp, parseCidr, parseIp } from './ip.js';
+export type { LocalDecider } from './local-decider.js';
 export type { Logger } from './logger.js';
 export { decisionRequest, safeHost } from './request.js';
 export {

@@ -10,7 +10,7 @@ import type { Transport, TransportResponse } from './transport.js';
 
 /** What one runtime call came to: an answer, or why there is none. */
 export type Outcome =
-  | { answer: RuntimeAnswer }
+  | { answer: RuntimeAnswer; local?: true }
   | { failure: FailureReason; message: string; status?: number };
 export type Failure = Extract<Outcome, { failure: unknown }>;
 
