@@ -39,7 +39,7 @@ export function adapterLegend(mode, pairs) {
   checked). observe: went through while the runtime's answer was a Monitor one (mode
   "monitor": recorded, not enforced).${monitor} fail-open: went through with no answer from the
   runtime. skipped: a static asset the SDK let through without asking the runtime.
-  added latency: each GET /articles/N a user sent is followed by a GET /assets/site.css from
+  added latency: each GET /articles/N a user sent is followed by a GET /favicon.ico from
   the same user to the same example, which the SDK skips without calling the runtime. Added =
   article time − asset time, measured by the client over the whole request, over the pairs
   whose article the runtime allowed${max}.

@@ -106,8 +106,8 @@ export function planFor(adapterName, index, place) {
         req({
           role: 'static',
           expect: 'allow',
-          path: '/assets/site.css',
-          headers: { ...browser(user), accept: 'text/css,*/*;q=0.1' },
+          path: '/favicon.ico',
+          headers: { ...browser(user), accept: 'image/avif,image/webp,*/*;q=0.8' },
           ip: user.ip,
           pair,
         }),

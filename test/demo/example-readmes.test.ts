@@ -99,14 +99,15 @@ function freePort(): Promise<number> {
  * resolves once `ready` matches its output. Stopped with SIGTERM, as a terminal's Ctrl-C would.
  */
 /**
- * The environment a user's shell would give the README's commands: pnpm's own npm settings
- * (`pnpm test` sets `npm_config_verify_deps_before_run`, which npm 11 warns about on every
- * `npx`) are not part of it.
+ * The environment a user's shell would give the README's commands: none of the npm and pnpm
+ * settings a package-manager script passes its children (`pnpm test` sets `npm_config_*`
+ * values that npm 11 warns about on every `npx`, before the mock's first line).
  */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
   for (const name of Object.keys(env)) {
-    if (name.toLowerCase() === 'npm_config_verify_deps_before_run') delete env[name];
+    const lower = name.toLowerCase();
+    if (lower.startsWith('npm_config_') || lower.startsWith('pnpm_config_')) delete env[name];
   }
   return env;
 }

@@ -28,16 +28,16 @@ export function runVitest(config, name, args = []) {
  * The tests of one suite folder as a matrix: by default rows are the describe (target or
  * platform) names and columns the test titles; `transpose` swaps them. Each cell keeps its
  * vitest test and whether it is a known, reported bug (`suffix` on its title). `failed` counts
- * suites that failed outside their tests.
+ * suites that failed outside their tests; `files` keeps only the suite files it matches.
  */
-export function readMatrix(file, { dir, suffix = ' [known bug]', transpose = false }) {
+export function readMatrix(file, { dir, suffix = ' [known bug]', transpose = false, files }) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   const rows = [];
   const cols = [];
   const cells = new Map();
   let failed = 0;
   for (const suite of report.testResults) {
-    if (!suite.name.includes(`/${dir}/`)) continue;
+    if (!suite.name.includes(`/${dir}/`) || (files && !files.test(suite.name))) continue;
     if (suite.status === 'failed' && suite.assertionResults.every((t) => t.status !== 'failed')) {
       failed++;
       console.log(`suite failed outside its tests: ${suite.name}\n${suite.message}`);
@@ -79,8 +79,11 @@ export function printTable(title, { rows, cols }, text, minWidth = 10) {
  * and an expected failure (a known, reported bug) that failed as expected prints KNOWN.
  * Returns the number of cells (and suites) that did not pass.
  */
-export function printMatrix(file, { title, dir, cell = () => 'ok', suffix = ' [known bug]' }) {
-  const matrix = readMatrix(file, { dir, suffix });
+export function printMatrix(
+  file,
+  { title, dir, cell = () => 'ok', suffix = ' [known bug]', files },
+) {
+  const matrix = readMatrix(file, { dir, suffix, files });
   if (matrix.rows.length === 0) {
     console.log(`${title}: no results`);
     return 1;
