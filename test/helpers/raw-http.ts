@@ -45,10 +45,35 @@ export function rawRequest(url: string, req: RawRequest): Promise<RawResponse> {
     socket.setTimeout(req.timeoutMs ?? 10_000, () => {
       socket.destroy(new Error(`no complete response to ${req.method ?? 'GET'} ${req.target}`));
     });
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // Done at the response's own end (Content-Length, the last chunk, or no body at all):
+    // workerd keeps the connection open for seconds despite `Connection: close`.
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      const data = Buffer.concat(chunks);
+      if (complete(data, req.method ?? 'GET')) {
+        socket.destroy();
+        resolve(parseResponse(data));
+      }
+    });
     socket.on('error', reject);
     socket.on('close', () => resolve(parseResponse(Buffer.concat(chunks))));
   });
+}
+
+/** Whether `data` holds a whole response: its head and the body its framing announces. */
+function complete(data: Buffer, method: string): boolean {
+  const end = data.indexOf('\r\n\r\n');
+  if (end === -1) return false;
+  const head = data.subarray(0, end).toString('latin1');
+  const status = Number(/^HTTP\/\d\.\d (\d{3})/.exec(head)?.[1]);
+  if (method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200))
+    return true;
+  const body = data.length - end - 4;
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+  if (length) return body >= Number(length[1]);
+  if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head))
+    return data.subarray(data.length - 5).toString('latin1') === '0\r\n\r\n';
+  return false;
 }
 
 /** Parses one HTTP/1.1 response (Content-Length, chunked or read-to-close). */
