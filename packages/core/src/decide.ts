@@ -110,16 +110,20 @@ function asker(
       observedAt: deps.now(),
       source: deps.source,
     });
-    if (deps.decider) return askLocally(deps.decider, body);
+    if (deps.decider) return askLocally(deps.decider, body, facts?.waitUntil);
     return deps.ask(serializeBody(body), call, dueAt, deadline);
   };
 }
 
 /** Hybrid mode: the local decider's answer, checked like the runtime's. */
-async function askLocally(decider: LocalDecider, body: RuntimeRequestBody): Promise<Outcome> {
+async function askLocally(
+  decider: LocalDecider,
+  body: RuntimeRequestBody,
+  waitUntil: ((promise: Promise<unknown>) => void) | undefined,
+): Promise<Outcome> {
   let answer: unknown;
   try {
-    answer = await decider.decide(body);
+    answer = await decider.decide(body, waitUntil ? { waitUntil } : undefined);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return { failure: 'internal', message: `local decider failed: ${message}` };

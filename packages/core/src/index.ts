@@ -33,7 +33,7 @@ export type {
 export { parseRuntimeAnswer, runtimeAnswerFrom } from './decision.js';
 export { EsperConfigError, ResponseTooLargeError } from './errors.js';
 export { cidrContains, normalizeIp, parseCidr, parseIp } from './ip.js';
-export type { LocalDecider } from './local-decider.js';
+export type { LocalDecideContext, LocalDecider } from './local-decider.js';
 export type { Logger } from './logger.js';
 export { decisionRequest, safeHost } from './request.js';
 export {

@@ -9,7 +9,10 @@ const noCalls = {
     throw new Error('a local decider must never call the runtime');
   },
 };
-function esper(decide: (body: RuntimeRequestBody) => unknown, options: EsperOptions = {}) {
+function esper(
+  decide: (body: RuntimeRequestBody, context?: unknown) => unknown,
+  options: EsperOptions = {},
+) {
   return createEsper({
     apiKey: 'k',
     secret: 's',
@@ -86,6 +89,16 @@ describe('a local decider (hybrid mode)', () => {
     await e.protect(request('/a'), facts);
     expect(await e.protect(request('/b'), facts)).toMatchObject({ source: 'cache' });
     expect(calls).toBe(1);
+  });
+
+  it('hands the platform’s waitUntil to the decider for its background work', async () => {
+    const handed: Promise<unknown>[] = [];
+    let context: unknown;
+    await esper((_body, ctx?: unknown) => {
+      context = ctx;
+      return { action: 'allow' };
+    }).protect(request(), { ...facts, waitUntil: (p) => handed.push(p) });
+    expect(typeof (context as { waitUntil?: unknown })?.waitUntil).toBe('function');
   });
 
   it('refuses a decider without a decide method at start-up', () => {

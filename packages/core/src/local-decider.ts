@@ -7,5 +7,14 @@ import type { RuntimeRequestBody } from './context.js';
  * `timeoutMs`; a throw or a bad answer becomes a fallback (`internal`, `bad_response`).
  */
 export interface LocalDecider {
-  decide(body: RuntimeRequestBody): unknown | Promise<unknown>;
+  decide(body: RuntimeRequestBody, context?: LocalDecideContext): unknown | Promise<unknown>;
+}
+
+/** What the platform gives a decision that the body does not carry. */
+export interface LocalDecideContext {
+  /**
+   * The platform's `waitUntil` (Workers, Vercel Edge): background work the decider starts
+   * (a due sync, sending events) is handed to it so the platform does not cut it off.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }

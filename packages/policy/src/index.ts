@@ -1,4 +1,12 @@
 export {
+  type AnswerClearance,
+  type AnswerRequestBody,
+  type BuildAnswerOptions,
+  buildAnswer,
+  clearanceWaives,
+  type PolicyAnswer,
+} from './answer.js';
+export {
   type CacheScope,
   CLIENT_KEY_FIELDS,
 } from './cache-scope.js';

@@ -1,5 +1,13 @@
 // Policy-driven runtime: state, decisions and the server.
 
+export {
+  DEFINITION_KINDS,
+  type DefinitionKind,
+  type DefinitionListKey,
+} from './admin/definitions.js';
+// Admin API: the tenant's definitions (actions, entities, mitigations, policies, rules).
+export { registerAdminApi, VERSION_HEADER } from './admin/definitions-api.js';
+
 // Challenges and clearance.
 export {
   ChallengeStore,
@@ -28,6 +36,34 @@ export {
   tenantCliUsage,
   tenantStartupLines,
 } from './cli/tenant-cli.js';
+// Hybrid mode, origin side: configuration snapshots and locally made decisions.
+export {
+  DEFAULT_MAX_EVENT_IDS,
+  EVENT_RETENTION_MS,
+  EventLedger,
+  type LedgerVerdict,
+} from './hybrid/event-ledger.js';
+export {
+  type EventBatchResult,
+  type EventWindow,
+  type HybridEvent,
+  MAX_EVENT_BATCH_BYTES,
+  MAX_EVENTS_PER_BATCH,
+  validateEventBatch,
+} from './hybrid/events.js';
+export {
+  checkHybridCall,
+  type HybridCall,
+  type HybridLimits,
+  type HybridRefusal,
+} from './hybrid/hybrid-call.js';
+export {
+  EVENTS_PATH,
+  type HybridRouteOptions,
+  matchesEtag,
+  registerHybridRoutes,
+  SNAPSHOT_PATH,
+} from './hybrid/hybrid-routes.js';
 export {
   DEFAULT_CHALLENGE,
   PolicyRuntime,
@@ -69,6 +105,7 @@ export {
   type RuntimeAppOptions,
 } from './server/runtime-app.js';
 export { type RuntimeServer, type StartRuntimeOptions, startRuntime } from './server/start.js';
+export { canonicalJson, configVersion, syncedConfig } from './tenants/config-version.js';
 export { allowedReturnUrl, type OriginPattern, parseOriginPattern } from './tenants/origins.js';
 // Tenants.
 export { QUICKSTART_TENANT } from './tenants/quickstart.js';
@@ -81,6 +118,10 @@ export {
 } from './tenants/tenant.js';
 export {
   type AuditEntry,
+  type DecisionCounts,
+  type DefinitionObject,
+  type DefinitionSubject,
+  type HybridOutcome,
   MemoryTenantState,
   type PolicyResults,
   type TenantResults,

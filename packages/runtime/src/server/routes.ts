@@ -4,8 +4,8 @@
  * an app the caller owns, so the mock and `createRuntimeApp` (and later commands) share them.
  */
 import type { Hono } from 'hono';
+import { registerAdminApi } from '../admin/definitions-api.js';
 import { resultsPage } from '../admin/results-page.js';
-import { registerRulesApi } from '../admin/rules-api.js';
 import { VERIFY_PATH } from '../challenge/challenge-page.js';
 import { challengeGet, challengeVerify } from '../challenge/challenge-routes.js';
 import type { PolicyRuntime } from '../policy-runtime.js';
@@ -15,7 +15,7 @@ import { pageHeaders } from './html.js';
 export function registerRuntimeRoutes(app: Hono<RuntimeEnv>, runtime: PolicyRuntime): void {
   app.get('/challenge', challengeGet(runtime));
   app.post(VERIFY_PATH, challengeVerify(runtime));
-  registerRulesApi(app, runtime);
+  registerAdminApi(app, runtime);
   app.get('/results', (c) =>
     c.body(resultsPage(runtime.tenants.list().map((t) => t.snapshot())), 200, pageHeaders()),
   );

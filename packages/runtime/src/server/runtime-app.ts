@@ -5,6 +5,7 @@
  */
 import { DEFAULT_SIGNATURE_TOLERANCE_SECONDS } from '@esper/core';
 import { Hono } from 'hono';
+import { registerHybridRoutes } from '../hybrid/hybrid-routes.js';
 import type { PolicyRuntime } from '../policy-runtime.js';
 import { decisionBody, errorBody } from '../protocol/answers.js';
 import {
@@ -26,6 +27,8 @@ export interface RuntimeAppOptions {
   maxBodyBytes?: number;
   /** Live idempotency keys remembered per API key before calls get 429. Default 1 000 000. */
   maxReplayEntries?: number;
+  /** Hybrid event ids remembered per tenant (24 h each) before batches get 429. Default 1 000 000. */
+  maxEventIds?: number;
 }
 
 function jsonResponse(status: number, body: string, headers: Record<string, string> = {}) {
@@ -74,6 +77,12 @@ export function createRuntimeApp(
   const app = new Hono<RuntimeEnv>();
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.all(MITIGATION_PATH, policyMitigationHandler(runtime, limits));
+  registerHybridRoutes(app, runtime, {
+    keys: runtime.keys,
+    toleranceSeconds,
+    now: runtime.now,
+    maxEventIds: options.maxEventIds,
+  });
   registerRuntimeRoutes(app, runtime);
   app.notFound((c) =>
     jsonResponse(404, errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`)),

@@ -21,13 +21,21 @@ export interface RuntimeServer
 
 /** Starts a policy-driven runtime: `http://127.0.0.1:<free port>` unless told otherwise. */
 export async function startRuntime(options: StartRuntimeOptions = {}): Promise<RuntimeServer> {
-  const { port, host, signatureToleranceSeconds, maxBodyBytes, maxReplayEntries, ...rest } =
-    options;
+  const {
+    port,
+    host,
+    signatureToleranceSeconds,
+    maxBodyBytes,
+    maxReplayEntries,
+    maxEventIds,
+    ...rest
+  } = options;
   const runtime = new PolicyRuntime(rest);
   const app = createRuntimeApp(runtime, {
     signatureToleranceSeconds,
     maxBodyBytes,
     maxReplayEntries,
+    maxEventIds,
   });
   const server = await listen(app.fetch, { port, host });
   return {

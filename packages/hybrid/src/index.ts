@@ -1,0 +1,11 @@
+export {
+  createHybrid,
+  type DecideContext,
+  type Hybrid,
+  type HybridDecider,
+  type HybridStatus,
+} from './hybrid.js';
+export type { HybridOptions } from './options.js';
+export { EVENTS_PATH, OriginError, SNAPSHOT_PATH } from './origin-client.js';
+export type { HybridEvent, ReporterStats } from './reporter.js';
+export { type Snapshot, type SnapshotResult, validateSnapshot } from './snapshot.js';

@@ -1,0 +1,97 @@
+/**
+ * Signed calls to origin's hybrid endpoints, signed exactly like runtime calls
+ * (docs/protocol.md): the snapshot `GET` signs an empty body, the events `POST` its JSON.
+ */
+import { createSigner, HEADER_SDK, type SignedHeaders, type WebCrypto } from '@esper/core';
+
+export const SNAPSHOT_PATH = '/api/v1/hybrid/snapshot';
+export const EVENTS_PATH = '/api/v1/hybrid/events';
+const SDK = '@esper/hybrid/0.1.0';
+
+export interface OriginClientOptions {
+  apiKey: string;
+  secret: string;
+  apiBase: URL;
+  fetch: typeof fetch;
+  crypto: WebCrypto;
+  now: () => number;
+  timeoutMs: number;
+}
+
+export interface OriginClient {
+  /** The snapshot, or `undefined` when origin says it has not changed (304). */
+  snapshot(etag: string | undefined): Promise<{ body: unknown; etag?: string } | undefined>;
+  /** Posts a batch; resolves with origin's answer, rejects with `OriginError` on a bad status. */
+  events(events: readonly unknown[]): Promise<{ accepted?: number; duplicates?: number }>;
+}
+
+/** A status origin answered with; `retryable` is false when sending again cannot help (4xx). */
+export class OriginError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OriginError';
+  }
+  get retryable(): boolean {
+    return this.status >= 500 || this.status === 408 || this.status === 429;
+  }
+}
+
+async function failure(response: Response, what: string): Promise<OriginError> {
+  const text = await response.text().catch(() => '');
+  return new OriginError(response.status, `${what}: HTTP ${response.status} ${text.slice(0, 200)}`);
+}
+
+export function createOriginClient(options: OriginClientOptions): OriginClient {
+  const { apiBase, now } = options;
+  let signer: ReturnType<typeof createSigner> | undefined;
+  // Signed paths are the request target as sent: the API base's own path prefix included.
+  const prefix = apiBase.pathname.replace(/\/+$/, '');
+
+  async function call(method: string, path: string, body: string, extra: HeadersInit) {
+    signer ??= createSigner(options.apiKey, options.secret, options.crypto.subtle);
+    const sign = await signer;
+    const target = prefix + path;
+    const signed: SignedHeaders = await sign(method, target, body, Math.floor(now() / 1000));
+    const headers = new Headers(extra);
+    for (const [name, value] of Object.entries(signed)) headers.set(name, value);
+    headers.set(HEADER_SDK, SDK);
+    return options.fetch(new URL(target, apiBase.origin), {
+      method,
+      headers,
+      body: method === 'GET' ? undefined : body,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+  }
+
+  return {
+    async snapshot(etag) {
+      const response = await call('GET', SNAPSHOT_PATH, '', {
+        accept: 'application/json',
+        ...(etag !== undefined && { 'if-none-match': etag }),
+      });
+      if (response.status === 304) return undefined;
+      if (response.status !== 200) throw await failure(response, 'snapshot');
+      let body: unknown;
+      try {
+        body = await response.json();
+      } catch {
+        throw new Error('snapshot: body is not JSON');
+      }
+      return { body, etag: response.headers.get('etag') ?? undefined };
+    },
+    async events(events) {
+      const body = JSON.stringify({ events });
+      const response = await call('POST', EVENTS_PATH, body, {
+        'content-type': 'application/json',
+      });
+      if (response.status < 200 || response.status > 299) throw await failure(response, 'events');
+      return (await response.json().catch(() => ({}))) as {
+        accepted?: number;
+        duplicates?: number;
+      };
+    },
+  };
+}

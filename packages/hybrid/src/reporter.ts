@@ -1,0 +1,184 @@
+/**
+ * Reports local decisions to origin (`POST /api/v1/hybrid/events`) so Results count them like
+ * cloud decisions. Never on a request's path: `push` only queues. Batches leave by size
+ * (`batchSize`) or age (`flushMs`); the queue is bounded (`maxQueue`) and what does not fit is
+ * dropped and counted, said at most once a minute. A failed batch goes back to the front and is
+ * retried with backoff; event ids make a retry of a batch origin already took harmless.
+ */
+import type { Logger } from '@esper/core';
+import type { OriginError } from './origin-client.js';
+import { backgroundTimer, backoff, type TimerHandle } from './timing.js';
+
+export interface HybridEvent {
+  event_id: string;
+  observed_at: string;
+  decision_id?: string;
+  action: 'allow' | 'challenge' | 'block';
+  mode: 'live' | 'monitor';
+  policy_id?: string;
+  mitigation_id?: string;
+  request: { method: string; path: string; client_ip?: string };
+  latency_us?: number;
+}
+
+export interface ReporterOptions {
+  send: (events: HybridEvent[]) => Promise<unknown>;
+  now: () => number;
+  random: () => number;
+  logger: Logger;
+  /** Flush with timers (true) or when a later `push` finds the oldest event due (false). */
+  timers: boolean;
+  batchSize?: number;
+  flushMs?: number;
+  maxQueue?: number;
+}
+
+export interface ReporterStats {
+  queued: number;
+  sent: number;
+  dropped: number;
+}
+
+const DROP_LOG_MS = 60_000;
+
+export class EventReporter {
+  private queue: HybridEvent[] = [];
+  private oldestAt = 0;
+  private sending: Promise<void> | undefined;
+  private timer: TimerHandle | undefined;
+  private failures = 0;
+  private retryAt = 0;
+  private sent = 0;
+  private dropped = 0;
+  private droppedUnlogged = 0;
+  private lastDropLog = Number.NEGATIVE_INFINITY;
+  private readonly batchSize: number;
+  private readonly flushMs: number;
+  private readonly maxQueue: number;
+
+  constructor(private readonly o: ReporterOptions) {
+    this.batchSize = o.batchSize ?? 100;
+    this.flushMs = o.flushMs ?? 1000;
+    this.maxQueue = o.maxQueue ?? 10_000;
+  }
+
+  stats(): ReporterStats {
+    return { queued: this.queue.length, sent: this.sent, dropped: this.dropped };
+  }
+
+  /** Queues one event; returns a send it started, for the platform's `waitUntil`. */
+  push(event: HybridEvent): Promise<void> | undefined {
+    // Drops that came after a notice are said by the next push a minute on, even without more.
+    this.noteDrops();
+    if (this.queue.length >= this.maxQueue) {
+      this.drop(1);
+    } else {
+      if (this.queue.length === 0) this.oldestAt = this.o.now();
+      this.queue.push(event);
+    }
+    if (this.due()) return this.flush();
+    if (this.o.timers) this.arm(this.flushMs);
+    return undefined;
+  }
+
+  /** Sends one batch now if there is one and no send is running. */
+  flush(): Promise<void> | undefined {
+    if (this.sending || this.queue.length === 0) return this.sending;
+    const batch = this.queue.splice(0, this.batchSize);
+    const rest = this.queue[0];
+    if (rest !== undefined) this.oldestAt = this.o.now();
+    this.sending = this.sendBatch(batch).finally(() => {
+      this.sending = undefined;
+      this.afterSend();
+    });
+    return this.sending;
+  }
+
+  /** Sends everything queued, batch after batch, until done or a batch fails. */
+  async drain(): Promise<void> {
+    await this.sending;
+    while (this.queue.length > 0) {
+      const before = this.sent;
+      await this.flush();
+      if (this.sent === before) return;
+    }
+  }
+
+  close(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private due(): boolean {
+    if (this.queue.length === 0 || this.sending || this.o.now() < this.retryAt) return false;
+    return this.queue.length >= this.batchSize || this.o.now() - this.oldestAt >= this.flushMs;
+  }
+
+  private async sendBatch(batch: HybridEvent[]): Promise<void> {
+    try {
+      await this.o.send(batch);
+      this.sent += batch.length;
+      this.failures = 0;
+      this.retryAt = 0;
+    } catch (err) {
+      this.failed(batch, err as Error & Partial<OriginError>);
+    }
+  }
+
+  private failed(batch: HybridEvent[], err: Error & Partial<OriginError>): void {
+    if (err.retryable === false) {
+      // Origin refused the batch itself (4xx): sending it again cannot succeed.
+      this.o.logger.error({ err: err.message }, 'esper hybrid: origin refused an event batch');
+      this.drop(batch.length);
+      return;
+    }
+    this.failures += 1;
+    const room = Math.max(0, this.maxQueue - this.queue.length);
+    if (room < batch.length) this.drop(batch.length - room);
+    this.queue.unshift(...batch.slice(0, room));
+    this.oldestAt = this.o.now();
+    this.retryAt = this.o.now() + backoff(this.failures, 1000, 60_000, this.o.random);
+    this.o.logger.warn(
+      { err: err.message, failures: this.failures, queued: this.queue.length },
+      'esper hybrid: event batch not sent; retrying',
+    );
+  }
+
+  private afterSend(): void {
+    if (!this.o.timers || this.queue.length === 0) return;
+    const wait = Math.max(0, this.retryAt - this.o.now());
+    this.arm(this.queue.length >= this.batchSize ? wait : Math.max(wait, this.flushMs));
+  }
+
+  private arm(ms: number): void {
+    if (this.timer !== undefined) return;
+    this.timer = backgroundTimer(() => {
+      this.timer = undefined;
+      if (this.due()) void this.flush();
+      else if (this.queue.length > 0) this.arm(this.remaining());
+    }, ms);
+  }
+
+  private remaining(): number {
+    const age = this.oldestAt + this.flushMs - this.o.now();
+    return Math.max(10, age, this.retryAt - this.o.now());
+  }
+
+  private drop(count: number): void {
+    this.dropped += count;
+    this.droppedUnlogged += count;
+    this.noteDrops();
+  }
+
+  /** Says what was dropped since the last notice, at most once a minute. */
+  private noteDrops(): void {
+    const now = this.o.now();
+    if (this.droppedUnlogged === 0 || now - this.lastDropLog < DROP_LOG_MS) return;
+    this.lastDropLog = now;
+    this.o.logger.warn(
+      { dropped: this.droppedUnlogged, total: this.dropped, maxQueue: this.maxQueue },
+      `esper hybrid: event queue full, ${this.droppedUnlogged} event(s) dropped`,
+    );
+    this.droppedUnlogged = 0;
+  }
+}
