@@ -58,7 +58,3 @@ export function scheduleAbort(call: CallAbort): void {
   }
 }
 
-/** Calls waiting to be aborted, for tests. */
-export function pendingAborts(): number {
-  return queue.length - head;
-}
