@@ -57,4 +57,3 @@ export function scheduleAbort(call: CallAbort): void {
     unref(setTimeout(drain, QUIET_MS));
   }
 }
-
