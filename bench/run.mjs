@@ -24,6 +24,7 @@ Object.assign(results, await step('first request', './first-request.mjs'));
 Object.assign(results, await step('latency', './latency.mjs'));
 Object.assign(results, await step('throughput', './throughput.mjs'));
 Object.assign(results, await step('cache hit', './cache.mjs'));
+Object.assign(results, await step('hybrid', './hybrid.mjs', { env: { BENCH_QUIET: '1' } }));
 Object.assign(results, await step('timeout bound', './timeout.mjs'));
 {
   // bench/policy is its own script (it writes its JSON to a file); called as is.
@@ -124,6 +125,50 @@ row(
   '≤ 5 µs',
   met(r.cache_hit_p50_us <= 5),
 );
+{
+  // Hybrid mode (issue 13): local decisions next to the cloud (undici) figures of this run.
+  const H = r.hybrid;
+  const C = L.sdk_undici;
+  row(
+    'hybrid protect() p50 / p99 (quickstart, memory store) vs cloud undici',
+    `${H.protect_p50_us} / ${H.protect_p99_us} µs vs ${C.p50_us} / ${C.p99_us} µs`,
+    '≤ 25 / ≤ 150 µs',
+    met(H.protect_p50_us <= 25 && H.protect_p99_us <= 150),
+  );
+  const D = H.calls_during_protect;
+  row(
+    'hybrid runtime calls per decision (counted at origin)',
+    `${H.calls_per_decision} over ${H.protect_decisions.toLocaleString('en-US')} decisions; besides: ${D.snapshot_200 + D.snapshot_304} snapshot polls, ${D.event_batches} event batches (${D.events_counted_at_origin.toLocaleString('en-US')} events counted)`,
+    '0',
+    met(H.calls_per_decision === 0),
+  );
+  row(
+    'edge bundle @esper/cloudflare + @esper/hybrid (min / gzip)',
+    `${kb(H.bundle_min)} / ${kb(H.bundle_gzip)} (cloud only: ${kb(r.bundle.cloudflare.gzip)} gzip)`,
+    '≤ 20,480 B gzip',
+    met(H.bundle_gzip <= 20_480),
+  );
+  row(
+    'hybrid sync lag: origin change → first local decision (max / median)',
+    `${H.sync_lag_ms} / ${H.sync_lag_median_ms} ms over ${H.sync_lag_trials_ms.length} changes, poll ${H.sync_poll_interval_ms} ms`,
+    '≤ poll + 1,000 ms',
+    met(H.sync_lag_ms <= H.sync_poll_interval_ms + 1000),
+  );
+  const U = H.reporter_cpu_us_per_decision;
+  row(
+    `hybrid event reporter CPU at ${H.reporter_rate.toLocaleString('en-US')} decisions/s: on vs off`,
+    `${U.on} vs ${U.off} µs CPU per decision (${H.reporter_cpu_ratio}×)`,
+    '≤ 1.05×',
+    met(H.reporter_cpu_ratio <= 1.05),
+  );
+  const S = H.scale_eval_us;
+  row(
+    'policy evaluation, 1,000 + 1,000 vs 10 + 10 rules/policies (no match)',
+    `${S.n1000} µs vs ${S.n10} µs (${H.scale_ratio_1000}×; 100 + 100: ${S.n100} µs)`,
+    '≤ 2×',
+    met(H.scale_ratio_1000 <= 2),
+  );
+}
 const O = r.timeout;
 for (const k of ['fetch', 'undici'])
   row(
