@@ -1,4 +1,5 @@
 import { planCacheScope } from './cache-scope.js';
+import { buildIndex, choose, conditionsOf, policyConditions } from './candidate-index.js';
 import { type CompiledExpression, compileExpression, stateScopesOf, windowsOf } from './compile.js';
 import { entityKey, storeKey } from './entities.js';
 import { type Decision, type EnginePlan, evaluateEvent } from './evaluate.js';
@@ -26,6 +27,12 @@ export interface PolicyEngineOptions {
   store?: PolicyStore;
   /** Milliseconds since the epoch; defaults to `Date.now`. */
   now?: () => number;
+  /**
+   * Evaluate only the actions, rules and policies an event can match, found by looking its
+   * field values up in an index built at compile time (README, "Index"). Default true;
+   * `false` runs every expression for every event. Decisions and store effects are the same.
+   */
+  index?: boolean;
 }
 
 export interface PolicyEngine {
@@ -140,6 +147,14 @@ export function createPolicyEngine(
       scopeEntity,
     }),
   };
+  // The index only narrows what runs; `index: false` keeps the plain engine to compare with.
+  if (options.index !== false) {
+    plan.index = buildIndex({
+      actions: choose((tenant.actions ?? []).map((a) => conditionsOf(a.expression))),
+      rules: choose(rules.map((r) => conditionsOf(r.rule.expression))),
+      policies: choose(policies.map(policyConditions)),
+    });
+  }
 
   return {
     config: tenant,

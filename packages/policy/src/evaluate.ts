@@ -1,4 +1,5 @@
 import { type CacheScope, type CacheScopePlan, cacheScopeOf } from './cache-scope.js';
+import { actionHits, type CandidateIndex, candidates, fieldHits } from './candidate-index.js';
 import { compareNumbers } from './compare.js';
 import type { CompiledExpression, EvalContext } from './compile.js';
 import { entityKey, storeKey, tenantTotalKey } from './entities.js';
@@ -62,6 +63,8 @@ export interface EnginePlan {
   totals: readonly number[];
   usesState: boolean;
   cacheScope: CacheScopePlan;
+  /** Absent: every action, policy and rule runs for every event (the plain engine). */
+  index?: CandidateIndex;
 }
 
 const TOTAL = '*';
@@ -69,7 +72,8 @@ const TOTAL = '*';
 /**
  * Count first, then decide. Counting every window up front (once per event, whatever later
  * short-circuits) keeps counts independent of which expressions happened to run; the reads
- * that follow are then synchronous map lookups.
+ * that follow are then synchronous map lookups. With an index, only the candidates run: the
+ * items it leaves out are false for this event and would have read nothing.
  */
 export async function evaluateEvent(plan: EnginePlan, fields: Fields): Promise<Decision> {
   const keys = new Map<EntityDefinition, string | undefined>();
@@ -79,33 +83,93 @@ export async function evaluateEvent(plan: EnginePlan, fields: Fields): Promise<D
     keys.set(entity, key);
     return key;
   };
-  const counts = new Map<string, number>();
-  if (plan.counted.length > 0 || plan.totals.length > 0) {
-    const now = plan.now();
-    const jobs: Promise<void>[] = [];
-    for (const { entity, window } of plan.counted) {
-      const key = keyOf(entity);
-      if (key === undefined) continue;
-      const id = `${entity.entity_definition_id}@${window}`;
-      jobs.push(
-        plan.store
-          .incrementWindow(storeKey(plan.tenantId, entity, key), window, now)
-          .then((n) => void counts.set(id, n)),
-      );
-    }
-    for (const window of plan.totals) {
-      jobs.push(
-        plan.store
-          .incrementWindow(tenantTotalKey(plan.tenantId), window, now)
-          .then((n) => void counts.set(`${TOTAL}@${window}`, n)),
-      );
-    }
-    if (jobs.length === 1) await jobs[0];
-    else await Promise.all(jobs);
+  const counts = await countEvent(plan, keyOf);
+  const ctx = contextOf(plan, fields, counts, keyOf);
+  const index = plan.index;
+  const hits = index ? fieldHits(index, fields) : undefined;
+  const pick = (kind: 'actions' | 'rules' | 'policies', extra?: Array<readonly number[]>) =>
+    index && hits ? candidates(index.always[kind], hits, kind, extra) : undefined;
+
+  const matchedActions: string[] = [];
+  const actionOrder = pick('actions');
+  const actionCount = actionOrder ? actionOrder.length : plan.actions.length;
+  for (let j = 0; j < actionCount; j++) {
+    const action = plan.actions[
+      actionOrder ? (actionOrder[j] as number) : j
+    ] as EnginePlan['actions'][number];
+    const r = action.test.test(ctx);
+    if (typeof r === 'boolean' ? r : await r) matchedActions.push(action.action_id);
   }
 
+  const matches: Match[] = [];
+  const policyOrder = pick('policies', index && actionHits(index, matchedActions));
+  const policyCount = policyOrder ? policyOrder.length : plan.policies.length;
+  for (let j = 0; j < policyCount; j++) {
+    const policy = plan.policies[policyOrder ? (policyOrder[j] as number) : j] as CompiledPolicy;
+    if (policy.expression) {
+      const r = policy.expression.test(ctx);
+      if (!(typeof r === 'boolean' ? r : await r)) continue;
+    }
+    let best: Match | undefined;
+    for (const clause of policy.clauses) {
+      let m = matchClause(clause, policy, ctx, matchedActions, counts, keyOf);
+      if (m instanceof Promise) m = await m;
+      if (m && (!best || SEVERITY[m.outcome] > SEVERITY[best.outcome])) best = m;
+    }
+    if (best) matches.push(best);
+  }
+
+  const ruleOrder = pick('rules');
+  const ruleCount = ruleOrder ? ruleOrder.length : plan.rules.length;
+  for (let j = 0; j < ruleCount; j++) {
+    const rule = plan.rules[ruleOrder ? (ruleOrder[j] as number) : j] as CompiledRule;
+    const r = rule.test.test(ctx);
+    if (typeof r === 'boolean' ? r : await r) {
+      matches.push({ kind: 'rule', rule_id: rule.rule_id, outcome: rule.rule.outcome });
+      break;
+    }
+  }
+
+  return decide(matches, matchedActions, plan.cacheScope);
+}
+
+/** Count the event in every window in use; resolves to the counts by `entity@window`. */
+async function countEvent(plan: EnginePlan, keyOf: KeyOf): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  if (plan.counted.length === 0 && plan.totals.length === 0) return counts;
+  const now = plan.now();
+  const jobs: Promise<void>[] = [];
+  for (const { entity, window } of plan.counted) {
+    const key = keyOf(entity);
+    if (key === undefined) continue;
+    const id = `${entity.entity_definition_id}@${window}`;
+    jobs.push(
+      plan.store
+        .incrementWindow(storeKey(plan.tenantId, entity, key), window, now)
+        .then((n) => void counts.set(id, n)),
+    );
+  }
+  for (const window of plan.totals) {
+    jobs.push(
+      plan.store
+        .incrementWindow(tenantTotalKey(plan.tenantId), window, now)
+        .then((n) => void counts.set(`${TOTAL}@${window}`, n)),
+    );
+  }
+  if (jobs.length === 1) await jobs[0];
+  else await Promise.all(jobs);
+  return counts;
+}
+
+/** Windows read from the counts; state read once per (scope, field) per event. */
+function contextOf(
+  plan: EnginePlan,
+  fields: Fields,
+  counts: ReadonlyMap<string, number>,
+  keyOf: KeyOf,
+): EvalContext {
   const stateReads = plan.usesState ? new Map<string, Promise<string | undefined>>() : undefined;
-  const ctx: EvalContext = {
+  return {
     fields,
     count: (scope, window) =>
       counts.get(`${plan.scopeEntity[scope].entity_definition_id}@${window}`),
@@ -122,38 +186,6 @@ export async function evaluateEvent(plan: EnginePlan, fields: Fields): Promise<D
       return read;
     },
   };
-  const test = (c: CompiledExpression): boolean | Promise<boolean> => c.test(ctx);
-
-  const matchedActions: string[] = [];
-  for (const action of plan.actions) {
-    const r = test(action.test);
-    if (typeof r === 'boolean' ? r : await r) matchedActions.push(action.action_id);
-  }
-
-  const matches: Match[] = [];
-  for (const policy of plan.policies) {
-    if (policy.expression) {
-      const r = test(policy.expression);
-      if (!(typeof r === 'boolean' ? r : await r)) continue;
-    }
-    let best: Match | undefined;
-    for (const clause of policy.clauses) {
-      let m = matchClause(clause, policy, ctx, matchedActions, counts, keyOf);
-      if (m instanceof Promise) m = await m;
-      if (m && (!best || SEVERITY[m.outcome] > SEVERITY[best.outcome])) best = m;
-    }
-    if (best) matches.push(best);
-  }
-
-  for (const rule of plan.rules) {
-    const r = test(rule.test);
-    if (typeof r === 'boolean' ? r : await r) {
-      matches.push({ kind: 'rule', rule_id: rule.rule_id, outcome: rule.rule.outcome });
-      break;
-    }
-  }
-
-  return decide(matches, matchedActions, plan.cacheScope);
 }
 
 type KeyOf = (entity: EntityDefinition) => string | undefined;
