@@ -2,7 +2,15 @@
  * Signed calls to origin's hybrid endpoints, signed exactly like runtime calls
  * (docs/protocol.md): the snapshot `GET` signs an empty body, the events `POST` its JSON.
  */
-import { createSigner, HEADER_SDK, type SignedHeaders, type WebCrypto } from '@esper/core';
+import {
+  canonicalString,
+  HEADER_SDK,
+  type SignedHeaders,
+  sha256Hex,
+  signedHeaders,
+  type WebCrypto,
+  type WebCryptoKey,
+} from '@esper/core';
 
 export const SNAPSHOT_PATH = '/api/v1/hybrid/snapshot';
 export const EVENTS_PATH = '/api/v1/hybrid/events';
@@ -21,8 +29,11 @@ export interface OriginClientOptions {
 export interface OriginClient {
   /** The snapshot, or `undefined` when origin says it has not changed (304). */
   snapshot(etag: string | undefined): Promise<{ body: unknown; etag?: string } | undefined>;
-  /** Posts a batch; resolves with origin's answer, rejects with `OriginError` on a bad status. */
-  events(events: readonly unknown[]): Promise<{ accepted?: number; duplicates?: number }>;
+  /**
+   * Posts one batch, its JSON body already UTF-8 encoded (hashed and sent as these bytes);
+   * resolves with origin's answer, rejects with `OriginError` on a bad status.
+   */
+  events(body: Uint8Array<ArrayBuffer>): Promise<{ accepted?: number; duplicates?: number }>;
 }
 
 /** A status origin answered with; `retryable` is false when sending again cannot help (4xx). */
@@ -44,15 +55,49 @@ async function failure(response: Response, what: string): Promise<OriginError> {
   return new OriginError(response.status, `${what}: HTTP ${response.status} ${text.slice(0, 200)}`);
 }
 
+const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
+function toHex(buffer: ArrayBuffer): string {
+  const bytes = new Uint8Array(buffer);
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += (bytes[i] as number).toString(16).padStart(2, '0');
+  return out;
+}
+
+/**
+ * Core's signature (`canonicalString`, HMAC-SHA256) over a body given as bytes: a batch is
+ * encoded once, then hashed and sent as those bytes. The key is imported once per client.
+ */
+function createBytesSigner(keyId: string, secret: string, subtle: WebCrypto['subtle']) {
+  let key: Promise<WebCryptoKey> | undefined;
+  return async (method: string, path: string, body: Uint8Array, timestamp: number) => {
+    key ??= subtle.importKey(
+      'raw',
+      encoder.encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
+    const bodySha256Hex = await sha256Hex(body, subtle);
+    const canonical = canonicalString({ keyId, method, path, timestamp, bodySha256Hex });
+    const mac = await subtle.sign('HMAC', await key, encoder.encode(canonical));
+    return signedHeaders(keyId, timestamp, toHex(mac));
+  };
+}
+
 export function createOriginClient(options: OriginClientOptions): OriginClient {
   const { apiBase, now } = options;
-  let signer: ReturnType<typeof createSigner> | undefined;
+  const sign = createBytesSigner(options.apiKey, options.secret, options.crypto.subtle);
   // Signed paths are the request target as sent: the API base's own path prefix included.
   const prefix = apiBase.pathname.replace(/\/+$/, '');
 
-  async function call(method: string, path: string, body: string, extra: HeadersInit) {
-    signer ??= createSigner(options.apiKey, options.secret, options.crypto.subtle);
-    const sign = await signer;
+  async function call(
+    method: string,
+    path: string,
+    body: Uint8Array<ArrayBuffer>,
+    extra: HeadersInit,
+  ) {
     const target = prefix + path;
     const signed: SignedHeaders = await sign(method, target, body, Math.floor(now() / 1000));
     const headers = new Headers(extra);
@@ -68,7 +113,7 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
 
   return {
     async snapshot(etag) {
-      const response = await call('GET', SNAPSHOT_PATH, '', {
+      const response = await call('GET', SNAPSHOT_PATH, EMPTY, {
         accept: 'application/json',
         ...(etag !== undefined && { 'if-none-match': etag }),
       });
@@ -82,8 +127,7 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
       }
       return { body, etag: response.headers.get('etag') ?? undefined };
     },
-    async events(events) {
-      const body = JSON.stringify({ events });
+    async events(body) {
       const response = await call('POST', EVENTS_PATH, body, {
         'content-type': 'application/json',
       });

@@ -1,9 +1,12 @@
 /**
  * Reports local decisions to origin (`POST /api/v1/hybrid/events`) so Results count them like
- * cloud decisions. Never on a request's path: `push` only queues. Batches leave by size
- * (`batchSize`) or age (`flushMs`); the queue is bounded (`maxQueue`) and what does not fit is
- * dropped and counted, said at most once a minute. A failed batch goes back to the front and is
- * retried with backoff; event ids make a retry of a batch origin already took harmless.
+ * cloud decisions. Never on a request's path: `push` only queues (one array slot, a clock read);
+ * a batch is taken off the queue there but built and sent from the next macrotask. Batches
+ * leave by size (`batchSize`) or age (`flushMs`); the queue is bounded (`maxQueue`) and what
+ * does not fit is dropped and counted, said at most once a minute. A failed batch goes back to
+ * the front and is retried with backoff; event ids make a retry of a batch origin already took
+ * harmless. The queue holds whatever `send` takes (`T`): wire events, or cheaper records that
+ * `send` turns into a body.
  */
 import type { Logger } from '@esper/core';
 import type { OriginError } from './origin-client.js';
@@ -21,8 +24,8 @@ export interface HybridEvent {
   latency_us?: number;
 }
 
-export interface ReporterOptions {
-  send: (events: HybridEvent[]) => Promise<unknown>;
+export interface ReporterOptions<T = HybridEvent> {
+  send: (events: T[]) => Promise<unknown>;
   now: () => number;
   random: () => number;
   logger: Logger;
@@ -41,8 +44,11 @@ export interface ReporterStats {
 
 const DROP_LOG_MS = 60_000;
 
-export class EventReporter {
-  private queue: HybridEvent[] = [];
+/** Resolves in a later macrotask: a batch is built and sent after the request that filled it. */
+const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+export class EventReporter<T = HybridEvent> {
+  private queue: T[] = [];
   private oldestAt = 0;
   private sending: Promise<void> | undefined;
   private timer: TimerHandle | undefined;
@@ -56,7 +62,7 @@ export class EventReporter {
   private readonly flushMs: number;
   private readonly maxQueue: number;
 
-  constructor(private readonly o: ReporterOptions) {
+  constructor(private readonly o: ReporterOptions<T>) {
     this.batchSize = o.batchSize ?? 100;
     this.flushMs = o.flushMs ?? 1000;
     this.maxQueue = o.maxQueue ?? 10_000;
@@ -67,26 +73,32 @@ export class EventReporter {
   }
 
   /** Queues one event; returns a send it started, for the platform's `waitUntil`. */
-  push(event: HybridEvent): Promise<void> | undefined {
+  push(event: T): Promise<void> | undefined {
+    const now = this.o.now();
     // Drops that came after a notice are said by the next push a minute on, even without more.
-    this.noteDrops();
+    if (this.droppedUnlogged > 0) this.noteDrops(now);
     if (this.queue.length >= this.maxQueue) {
       this.drop(1);
     } else {
-      if (this.queue.length === 0) this.oldestAt = this.o.now();
+      if (this.queue.length === 0) this.oldestAt = now;
       this.queue.push(event);
     }
-    if (this.due()) return this.flush();
-    if (this.o.timers) this.arm(this.flushMs);
+    if (this.due(now)) return this.flush();
+    if (this.o.timers && this.timer === undefined) this.arm(this.flushMs);
     return undefined;
   }
 
   /** Sends one batch now if there is one and no send is running. */
   flush(): Promise<void> | undefined {
     if (this.sending || this.queue.length === 0) return this.sending;
-    const batch = this.queue.splice(0, this.batchSize);
-    const rest = this.queue[0];
-    if (rest !== undefined) this.oldestAt = this.o.now();
+    let batch: T[];
+    if (this.queue.length <= this.batchSize) {
+      batch = this.queue;
+      this.queue = [];
+    } else {
+      batch = this.queue.splice(0, this.batchSize);
+      this.oldestAt = this.o.now();
+    }
     this.sending = this.sendBatch(batch).finally(() => {
       this.sending = undefined;
       this.afterSend();
@@ -109,13 +121,15 @@ export class EventReporter {
     this.timer = undefined;
   }
 
-  private due(): boolean {
-    if (this.queue.length === 0 || this.sending || this.o.now() < this.retryAt) return false;
-    return this.queue.length >= this.batchSize || this.o.now() - this.oldestAt >= this.flushMs;
+  private due(now = this.o.now()): boolean {
+    if (this.queue.length === 0 || this.sending || now < this.retryAt) return false;
+    return this.queue.length >= this.batchSize || now - this.oldestAt >= this.flushMs;
   }
 
-  private async sendBatch(batch: HybridEvent[]): Promise<void> {
+  private async sendBatch(batch: T[]): Promise<void> {
     try {
+      // Serialising, hashing and posting a batch is for after the request that filled it.
+      await nextTask();
       await this.o.send(batch);
       this.sent += batch.length;
       this.failures = 0;
@@ -125,7 +139,7 @@ export class EventReporter {
     }
   }
 
-  private failed(batch: HybridEvent[], err: Error & Partial<OriginError>): void {
+  private failed(batch: T[], err: Error & Partial<OriginError>): void {
     if (err.retryable === false) {
       // Origin refused the batch itself (4xx): sending it again cannot succeed.
       this.o.logger.error({ err: err.message }, 'esper hybrid: origin refused an event batch');
@@ -167,12 +181,11 @@ export class EventReporter {
   private drop(count: number): void {
     this.dropped += count;
     this.droppedUnlogged += count;
-    this.noteDrops();
+    this.noteDrops(this.o.now());
   }
 
   /** Says what was dropped since the last notice, at most once a minute. */
-  private noteDrops(): void {
-    const now = this.o.now();
+  private noteDrops(now: number): void {
     if (this.droppedUnlogged === 0 || now - this.lastDropLog < DROP_LOG_MS) return;
     this.lastDropLog = now;
     this.o.logger.warn(
