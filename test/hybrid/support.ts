@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createEsper, createSigner, type Decision, type Esper, type Logger } from '@esper/core';
+import { createEsper, createSigner, type Decision, type Esper } from '@esper/core';
 import { createHybrid, type Hybrid, type HybridOptions } from '@esper/hybrid';
 import {
   QUICKSTART_TENANT,
@@ -15,6 +15,7 @@ import {
   type TenantDefinition,
   type TenantResults,
 } from '@esper/runtime';
+import { recordingLogger } from '../../packages/hybrid/src/test-support/helpers.js';
 
 export const QS_KEY = QUICKSTART_TENANT.api_keys[0]!;
 
@@ -33,29 +34,8 @@ export class OffsetClock {
   readonly now = (): number => Date.now() + this.offsetMs;
 }
 
-export interface LogLine {
-  level: keyof Logger;
-  obj: Record<string, unknown>;
-  msg: string;
-}
-
-export function recordingLogger(): Logger & {
-  lines: LogLine[];
-  at(level: keyof Logger): LogLine[];
-} {
-  const lines: LogLine[] = [];
-  const log = (level: keyof Logger) => (obj: object, msg?: string) => {
-    lines.push({ level, obj: obj as Record<string, unknown>, msg: msg ?? '' });
-  };
-  return {
-    lines,
-    at: (level) => lines.filter((l) => l.level === level),
-    debug: log('debug'),
-    info: log('info'),
-    warn: log('warn'),
-    error: log('error'),
-  };
-}
+export type { LogLine } from '../../packages/hybrid/src/test-support/helpers.js';
+export { recordingLogger };
 
 export interface Key {
   apiKey: string;

@@ -2,7 +2,7 @@
  * The parts of the Web Crypto API the SDK uses, as small structural types. The public types
  * name these rather than the DOM library's `Crypto` / `SubtleCrypto`, which a Node-only project
  * (`lib: ["es2022"]`, `types: ["node"]`) does not have. The DOM's `crypto`, Node's global
- * `crypto` and `require('node:crypto').webcrypto` all satisfy them.
+ * `crypto` and the `webcrypto` export of Node's crypto module all satisfy them.
  *
  * Methods are declared as methods (not function-typed properties) on purpose: their parameters
  * are then compared both ways, so the platforms' wider signatures (`BufferSource`,
