@@ -15,7 +15,7 @@ import {
   type TenantDefinition,
   type TenantResults,
 } from '@esper/runtime';
-import { recordingLogger } from '../../packages/hybrid/src/test-support/helpers.js';
+import { recordingLogger, until } from '../../packages/hybrid/src/test-support/helpers.js';
 
 export const QS_KEY = QUICKSTART_TENANT.api_keys[0]!;
 
@@ -35,7 +35,7 @@ export class OffsetClock {
 }
 
 export type { LogLine } from '../../packages/hybrid/src/test-support/helpers.js';
-export { recordingLogger };
+export { recordingLogger, until };
 
 export interface Key {
   apiKey: string;
@@ -199,17 +199,4 @@ export function startTenant(
   port?: number,
 ): Promise<RuntimeServer> {
   return startRuntime({ tenants: [tenant], now, port });
-}
-
-export async function until(check: () => void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
 }
