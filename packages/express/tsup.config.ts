@@ -1,12 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  target: 'es2022',
-  platform: 'node',
-  sourcemap: false,
-  splitting: false,
-});
+export default packageBuild({ entry: ['src/index.ts'], platform: 'node' });
