@@ -144,6 +144,9 @@ describe('reporting to origin', () => {
     expect(allow).not.toHaveProperty('policy_id');
     expect(allow?.latency_us).toBeGreaterThanOrEqual(0);
     // The origin counts a batch before its answer reaches the reporter: wait for that too.
-    await until(() => expect(hybrid.status().events).toEqual({ queued: 0, sent: 3, dropped: 0 }));
+    const reporting = hybrid;
+    await until(() =>
+      expect(reporting.status().events).toEqual({ queued: 0, sent: 3, dropped: 0 }),
+    );
   });
 });
