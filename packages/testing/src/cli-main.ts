@@ -25,6 +25,8 @@ Options:
   --port PORT              port to listen on (default 8787; 0 picks a free one)
   --host HOST              interface to bind (default 127.0.0.1)
   --key ID:SECRET[:SOURCE] accepted API key; repeatable (default esper_test_key:esper_test_secret:test)
+                           SECRET may be env=NAME: read from environment variable NAME, so it
+                           does not show in the process list
   --config FILE.json       keys, scripted answers and other options (see the README)
 ${tenantCliUsage(ADMIN_TOKEN_ENV)}
   --quiet                  do not log each request
@@ -43,13 +45,27 @@ const defaultIo: CliIo = {
   stderr: (line) => process.stderr.write(`${line}\n`),
 };
 
-function parseKey(spec: string): MockKey {
+const SECRET_FROM_ENV = 'env=';
+
+/** `ID:SECRET[:SOURCE]`; a SECRET of `env=NAME` is read from `env` (kept out of `ps`). */
+export function parseKey(spec: string, env: NodeJS.ProcessEnv = process.env): MockKey {
   const parts = spec.split(':');
   if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) {
-    throw new Error(`--key expects ID:SECRET[:SOURCE], got "${spec}"`);
+    // The spec may hold a secret: name the shape, never echo it.
+    throw new Error(`--key expects ID:SECRET[:SOURCE] or ID:env=NAME[:SOURCE] (key "${parts[0]}")`);
   }
-  const [apiKey, secret, sourceId] = parts as [string, string, string?];
+  const [apiKey, given, sourceId] = parts as [string, string, string?];
+  const secret = given.startsWith(SECRET_FROM_ENV) ? secretFromEnv(apiKey, given, env) : given;
   return sourceId ? { apiKey, secret, sourceId } : { apiKey, secret };
+}
+
+function secretFromEnv(apiKey: string, given: string, env: NodeJS.ProcessEnv): string {
+  const name = given.slice(SECRET_FROM_ENV.length);
+  const value = name ? env[name] : undefined;
+  if (!value) {
+    throw new Error(`--key ${apiKey}: environment variable ${name || '(none named)'} is not set`);
+  }
+  return value;
 }
 
 function parsePort(value: string): number {
@@ -99,10 +115,16 @@ async function optionsFrom(
   });
   if (values.help) return 'help';
   const config: MockConfigFile = values.config ? await loadConfig(values.config) : {};
-  const cliKeys = (values.key ?? []).map(parseKey);
+  const cliKeys = (values.key ?? []).map((spec) => parseKey(spec));
   for (const k of config.keys ?? [])
     sources.keys.set(k.apiKey, `secret in ${values.config} (keys)`);
-  for (const k of cliKeys) sources.keys.set(k.apiKey, 'secret given with --key');
+  for (const [i, k] of cliKeys.entries()) {
+    const fromEnv = values.key?.[i]?.split(':')[1]?.startsWith(SECRET_FROM_ENV);
+    sources.keys.set(
+      k.apiKey,
+      fromEnv ? 'secret from the environment (--key)' : 'secret given with --key',
+    );
+  }
   const keys = [...(config.keys ?? []), ...cliKeys];
   const tenants = await gatherTenants(
     values,

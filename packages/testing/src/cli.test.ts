@@ -101,6 +101,43 @@ describe('main()', () => {
   });
 });
 
+describe('--key ID:env=NAME', () => {
+  it('reads the secret from the environment, says so, and never prints it', async () => {
+    process.env.ESPER_MOCK_TEST_SECRET = 'secret_from_env_123';
+    try {
+      const { out, err, io } = capture();
+      const result = await main(
+        ['--port', '0', '--quiet', '--key', 'env_key:env=ESPER_MOCK_TEST_SECRET'],
+        io,
+      );
+      expect(err).toEqual([]);
+      const mock = runtimeOf(result);
+      const printed = out.join('\n');
+      expect(printed).toContain('key env_key secret from the environment (--key)');
+      expect(printed).not.toContain('secret_from_env_123');
+      const creds = { apiKey: 'env_key', secret: 'secret_from_env_123' };
+      expect((await signedPost(mock.url, sampleBody(), creds)).status).toBe(200);
+      const wrong = { apiKey: 'env_key', secret: 'env=ESPER_MOCK_TEST_SECRET' };
+      expect((await signedPost(mock.url, sampleBody(), wrong)).status).toBe(401);
+    } finally {
+      delete process.env.ESPER_MOCK_TEST_SECRET;
+    }
+  });
+
+  it('refuses an unset variable by name, and a bad spec without echoing its secret', async () => {
+    for (const [argv, message] of [
+      [['--key', 'k:env=ESPER_MOCK_UNSET_VAR'], /ESPER_MOCK_UNSET_VAR is not set/],
+      [['--key', 'k:env='], /\(none named\) is not set/],
+      [['--key', 'k:s3cr3t:a:b'], /key "k"/],
+    ] as const) {
+      const { err, io } = capture();
+      expect(await main([...argv], io)).toEqual({ code: 2 });
+      expect(err[0]).toMatch(message);
+      expect(err.join('\n')).not.toContain('s3cr3t');
+    }
+  });
+});
+
 function distIsFresh(): boolean {
   try {
     const built = statSync(cliPath).mtimeMs;
