@@ -226,9 +226,9 @@ const eventArb = fc.record(
 
 type Event = typeof eventArb extends fc.Arbitrary<infer E> ? E : never;
 
-/** A memory store that logs every call and its result, in order. */
-function recordingStore() {
-  const inner = createMemoryStore({ maxKeys: 6 });
+/** A memory store that logs every call and its result, in order; `batched`: with `record`. */
+function recordingStore(batched: boolean, maxKeys: number) {
+  const inner = createMemoryStore({ maxKeys });
   const log: unknown[] = [];
   const logged =
     <A extends unknown[], R>(name: string, f: (...args: A) => Promise<R>) =>
@@ -243,11 +243,18 @@ function recordingStore() {
     getState: logged('getState', inner.getState),
     setState: logged('setState', inner.setState),
   };
+  if (batched) store.record = logged('record', inner.record);
   return { store, log, inner };
 }
 
-async function run(config: TenantConfig, events: Array<Event>, index: boolean) {
-  const { store, log, inner } = recordingStore();
+async function run(
+  config: TenantConfig,
+  events: Array<Event>,
+  index: boolean,
+  batched = false,
+  maxKeys = 6,
+) {
+  const { store, log, inner } = recordingStore(batched, maxKeys);
   let now = T0;
   const engine = createPolicyEngine(config, { store, now: () => now, index });
   const decisions = [];
@@ -273,6 +280,30 @@ describe('the indexed engine', () => {
           const plain = await run(t, events, false);
           const indexed = await run(t, events, true);
           expect(indexed).toEqual(plain);
+        },
+      ),
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+
+  it('decides alike with one batched store call per event, indexed or not (differential)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        tenantArb,
+        fc.array(eventArb, { minLength: 1, maxLength: 8 }),
+        async (t, events) => {
+          const plain = await run(t, events, false, true);
+          const indexed = await run(t, events, true, true);
+          // The batched log is the same whether the index skips expressions or not.
+          expect(indexed).toEqual(plain);
+          // Batched reads every state field up front, so with a tiny LRU bound it would evict
+          // in another order: the per-key comparison uses a store that does not evict.
+          const perKeyRoomy = await run(t, events, false, false, 1000);
+          const batchedRoomy = await run(t, events, true, true, 1000);
+          expect(batchedRoomy.decisions).toEqual(perKeyRoomy.decisions);
+          const calls = plain.log.filter((entry) => (entry as unknown[])[0] !== 'setState');
+          expect(calls.every((entry) => (entry as unknown[])[0] === 'record')).toBe(true);
+          expect(calls.length).toBeLessThanOrEqual(events.length);
         },
       ),
       { numRuns: RUNS, seed: SEED },

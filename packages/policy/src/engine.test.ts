@@ -549,9 +549,16 @@ describe('state', () => {
 
   it('passes store failures to the caller', async () => {
     const store = createMemoryStore();
+    // Both paths: the per-key calls (a store without `record`) and the batched one.
     const broken: PolicyStore = {
-      ...store,
       incrementWindow: async () => Promise.reject(new Error('down')),
+      countWindow: store.countWindow,
+      getState: store.getState,
+      setState: store.setState,
+    };
+    const brokenBatch: PolicyStore = {
+      ...broken,
+      record: async () => Promise.reject(new Error('down')),
     };
     const engine = createPolicyEngine(
       tenant({
@@ -565,6 +572,8 @@ describe('state', () => {
       { store: broken },
     );
     await expect(engine.evaluate(login)).rejects.toThrow('down');
+    const batched = createPolicyEngine(engine.config, { store: brokenBatch });
+    await expect(batched.evaluate(login)).rejects.toThrow('down');
   });
 });
 

@@ -73,7 +73,18 @@ export function createPolicyEngine(
 ): PolicyEngine {
   const checked = validateTenantConfig(config);
   if (!checked.ok) throw new PolicyConfigError(checked.errors);
-  const tenant = checked.value;
+  return compilePolicyEngine(checked.value, options);
+}
+
+/**
+ * Compile a configuration that has already been checked (by `validateTenantConfig`, or by
+ * `readTenantConfig` for one origin validated) without validating it again: what an edge
+ * bundle uses so that the authoring-time validators are not shipped.
+ */
+export function compilePolicyEngine(
+  tenant: TenantConfig,
+  options: PolicyEngineOptions = {},
+): PolicyEngine {
   const store = options.store ?? createMemoryStore();
   const now = options.now ?? Date.now;
 
@@ -128,6 +139,8 @@ export function createPolicyEngine(
     }
   }
   const usesState = expressions.some((e) => stateScopesOf(e).size > 0);
+  const stateFields = new Map<string, { scope: Scope; field: string }>();
+  for (const e of expressions) stateFieldsOf(e, stateFields);
 
   const plan: EnginePlan = {
     tenantId: tenant.tenant_id,
@@ -140,6 +153,7 @@ export function createPolicyEngine(
     counted: [...counted.values()],
     totals: [...totals],
     usesState,
+    stateFields: [...stateFields.values()],
     cacheScope: planCacheScope({
       policies,
       actions: new Map((tenant.actions ?? []).map((a) => [a.action_id, a.expression])),
@@ -165,4 +179,17 @@ export function createPolicyEngine(
       return key === undefined ? undefined : storeKey(tenant.tenant_id, entity, key);
     },
   };
+}
+
+/** Every (scope, field) an expression's StateCmp nodes read, keyed `scope\0field`. */
+function stateFieldsOf(
+  expression: Expression,
+  out: Map<string, { scope: Scope; field: string }>,
+): void {
+  if ('StateCmp' in expression) {
+    const { scope, field_name: field } = expression.StateCmp;
+    out.set(`${scope}\u0000${field}`, { scope, field });
+  } else if ('Not' in expression) stateFieldsOf(expression.Not.expression, out);
+  else if ('And' in expression) for (const e of expression.And.expressions) stateFieldsOf(e, out);
+  else if ('Or' in expression) for (const e of expression.Or.expressions) stateFieldsOf(e, out);
 }

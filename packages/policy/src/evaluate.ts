@@ -5,7 +5,7 @@ import type { CompiledExpression, EvalContext } from './compile.js';
 import { entityKey, storeKey, tenantTotalKey } from './entities.js';
 import { type Action, enforce, type Mode, OUTCOME_OF_MODE, SEVERITY } from './outcomes.js';
 import type { CompiledClause, CompiledPolicy, CompiledRule } from './policy.js';
-import type { PolicyStore } from './store.js';
+import type { PolicyStore, StateRead, WindowIncrement } from './store.js';
 import type { EntityDefinition, Fields, Outcome, Scope } from './types.js';
 
 /** One policy clause or rule that matched the event. */
@@ -62,6 +62,8 @@ export interface EnginePlan {
   counted: ReadonlyArray<{ entity: EntityDefinition; window: number }>;
   totals: readonly number[];
   usesState: boolean;
+  /** Every (scope, field) a StateCmp reads: what `record` reads up front. */
+  stateFields: ReadonlyArray<{ scope: Scope; field: string }>;
   cacheScope: CacheScopePlan;
   /** Absent: every action, policy and rule runs for every event (the plain engine). */
   index?: CandidateIndex;
@@ -83,8 +85,11 @@ export async function evaluateEvent(plan: EnginePlan, fields: Fields): Promise<D
     keys.set(entity, key);
     return key;
   };
-  const counts = await countEvent(plan, keyOf);
-  const ctx = contextOf(plan, fields, counts, keyOf);
+  let counts: Map<string, number>;
+  let state: Map<string, string | undefined> | undefined;
+  if (plan.store.record) ({ counts, state } = await recordEvent(plan, keyOf));
+  else counts = await countEvent(plan, keyOf);
+  const ctx = contextOf(plan, fields, counts, keyOf, state);
   const index = plan.index;
   const hits = index ? fieldHits(index, fields) : undefined;
   const pick = (kind: 'actions' | 'rules' | 'policies', extra?: Array<readonly number[]>) =>
@@ -161,12 +166,55 @@ async function countEvent(plan: EnginePlan, keyOf: KeyOf): Promise<Map<string, n
   return counts;
 }
 
-/** Windows read from the counts; state read once per (scope, field) per event. */
+/**
+ * The batched path: every window and every state field the configuration reads, in one
+ * `record` call (one round trip to a network store); no call at all when there is nothing.
+ */
+async function recordEvent(
+  plan: EnginePlan,
+  keyOf: KeyOf,
+): Promise<{ counts: Map<string, number>; state: Map<string, string | undefined> }> {
+  const counts = new Map<string, number>();
+  const state = new Map<string, string | undefined>();
+  const ids: string[] = [];
+  const windows: WindowIncrement[] = [];
+  for (const { entity, window } of plan.counted) {
+    const key = keyOf(entity);
+    if (key === undefined) continue;
+    ids.push(`${entity.entity_definition_id}@${window}`);
+    windows.push({ key: storeKey(plan.tenantId, entity, key), windowSeconds: window });
+  }
+  for (const window of plan.totals) {
+    ids.push(`${TOTAL}@${window}`);
+    windows.push({ key: tenantTotalKey(plan.tenantId), windowSeconds: window });
+  }
+  const fieldIds: string[] = [];
+  const reads: StateRead[] = [];
+  for (const { scope, field } of plan.stateFields) {
+    const entity = plan.scopeEntity[scope];
+    const key = keyOf(entity);
+    if (key === undefined) continue;
+    fieldIds.push(`${scope}\u0000${field}`);
+    reads.push({ scope, key: storeKey(plan.tenantId, entity, key), field });
+  }
+  if (windows.length === 0 && reads.length === 0) return { counts, state };
+  const batch = { tenantId: plan.tenantId, windows, state: reads };
+  const result = await (plan.store.record as NonNullable<PolicyStore['record']>)(batch, plan.now());
+  for (let i = 0; i < ids.length; i++) counts.set(ids[i] as string, result.counts[i] as number);
+  for (let i = 0; i < fieldIds.length; i++) state.set(fieldIds[i] as string, result.state[i]);
+  return { counts, state };
+}
+
+/**
+ * Windows read from the counts; state from what `record` read, else read once per
+ * (scope, field) per event.
+ */
 function contextOf(
   plan: EnginePlan,
   fields: Fields,
   counts: ReadonlyMap<string, number>,
   keyOf: KeyOf,
+  preread: ReadonlyMap<string, string | undefined> | undefined,
 ): EvalContext {
   const stateReads = plan.usesState ? new Map<string, Promise<string | undefined>>() : undefined;
   return {
@@ -178,6 +226,7 @@ function contextOf(
       const key = keyOf(entity);
       if (key === undefined) return Promise.resolve(undefined);
       const id = `${scope}\u0000${field}`;
+      if (preread) return Promise.resolve(preread.get(id));
       let read = stateReads?.get(id);
       if (!read) {
         read = plan.store.getState(scope, storeKey(plan.tenantId, entity, key), field);

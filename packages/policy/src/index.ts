@@ -22,6 +22,7 @@ export {
   fieldContext,
 } from './compile.js';
 export {
+  compilePolicyEngine,
   createPolicyEngine,
   PolicyConfigError,
   type PolicyEngine,
@@ -45,7 +46,15 @@ export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './
 export type { Action, Mode } from './outcomes.js';
 export { SEVERITY } from './outcomes.js';
 export { clausesOf } from './policy.js';
-export type { PolicyStore } from './store.js';
+export { readTenantConfig } from './read-tenant.js';
+export type {
+  PolicyStore,
+  RecordOptions,
+  StateRead,
+  StoreBatch,
+  StoreBatchResult,
+  WindowIncrement,
+} from './store.js';
 export {
   DEFAULT_ENTITY_DEFINITION_ID,
   DEFAULT_SESSION_ENTITY_DEFINITION_ID,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createPolicyEngine } from './engine.js';
 import { createMemoryStore } from './memory-store.js';
 
 const T0 = 1_700_000_000_000;
@@ -81,6 +82,32 @@ describe('createMemoryStore state', () => {
   });
 });
 
+describe('createMemoryStore record', () => {
+  it('counts every window and reads every field in one call, as the per-key calls would', async () => {
+    const store = createMemoryStore();
+    await store.setState('Entity', 'acme|ip|1', 'risk', 'high');
+    const batch = {
+      tenantId: 'acme',
+      windows: [
+        { key: 'acme|ip|1', windowSeconds: 60 },
+        { key: 'acme|*', windowSeconds: 60 },
+        { key: 'acme|ip|1', windowSeconds: 3600 },
+      ],
+      state: [
+        { scope: 'Entity' as const, key: 'acme|ip|1', field: 'risk' },
+        { scope: 'Session' as const, key: 'acme|ip|1', field: 'risk' },
+      ],
+    };
+    expect(await store.record(batch, T0)).toEqual({
+      counts: [1, 1, 1],
+      state: ['high', undefined],
+    });
+    await store.incrementWindow('acme|*', 60, T0);
+    expect((await store.record(batch, T0 + 1000)).counts).toEqual([2, 3, 2]);
+    expect(await store.countWindow('acme|ip|1', 60, T0 + 60_000)).toBe(1);
+  });
+});
+
 describe('createMemoryStore bound', () => {
   it('stays within maxKeys under 100,000 distinct entities, evicting the least recently used', async () => {
     const store = createMemoryStore({ maxKeys: 1000 });
@@ -101,6 +128,40 @@ describe('createMemoryStore bound', () => {
     expect(await store.countWindow('ip-0', 60, T0 + 100_000)).toBe(0);
     expect(await store.getState('Entity', 'ip-2', 'risk')).toBeUndefined();
   });
+
+  it('stays within maxKeys under 1,000,000 distinct entities through the engine', async () => {
+    const store = createMemoryStore();
+    let now = T0;
+    const engine = createPolicyEngine(
+      {
+        tenant_id: 'acme',
+        mitigations: [{ mitigation_id: 'm', name: 'Block', mode: 'Block' }],
+        policies: [
+          {
+            policy_id: 'p',
+            name: 'p',
+            enabled: true,
+            mitigation_id: 'm',
+            entity_definition_id: 'sys_client_ip',
+            window: { window_seconds: 60, threshold: { type: 'count', operator: 'Gt', value: 5 } },
+          },
+        ],
+      },
+      { store, now: () => now },
+    );
+    const heap = process.memoryUsage().heapUsed;
+    let maxSeen = 0;
+    for (let i = 0; i < 1_000_000; i++) {
+      now = T0 + i;
+      await engine.evaluate({ client_ip: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}` });
+      if (i % 10_000 === 0) maxSeen = Math.max(maxSeen, store.size);
+    }
+    maxSeen = Math.max(maxSeen, store.size);
+    expect(maxSeen).toBeLessThanOrEqual(store.maxKeys);
+    expect(store.size).toBe(store.maxKeys);
+    // 10,000 keys of a 60-slot ring each: a few MB, not a million entries' worth.
+    expect(process.memoryUsage().heapUsed - heap).toBeLessThan(64 * 1024 * 1024);
+  }, 120_000);
 
   it('rejects a non-positive bound', () => {
     expect(() => createMemoryStore({ maxKeys: 0 })).toThrow(RangeError);

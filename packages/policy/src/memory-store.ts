@@ -11,6 +11,7 @@ export interface MemoryStoreOptions {
 }
 
 export interface MemoryStore extends PolicyStore {
+  record: NonNullable<PolicyStore['record']>;
   /** Keys currently held; never more than `maxKeys`. */
   readonly size: number;
   readonly maxKeys: number;
@@ -84,31 +85,45 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const windowKey = (key: string, windowSeconds: number) => `w\u0000${windowSeconds}\u0000${key}`;
   const stateKey = (scope: Scope, key: string) => `s\u0000${scope}\u0000${key}`;
 
+  function increment(key: string, windowSeconds: number, nowMs: number): number {
+    const entry = windowEntry(windowKey(key, windowSeconds), true) as WindowEntry;
+    const bucket = bucketOf(windowSeconds, nowMs);
+    const slot = ((bucket % buckets) + buckets) % buckets;
+    if (entry.stamps[slot] !== bucket) {
+      entry.stamps[slot] = bucket;
+      entry.counts[slot] = 0;
+    }
+    entry.counts[slot] = (entry.counts[slot] as number) + 1;
+    return sum(entry, bucket);
+  }
+
+  function readState(scope: Scope, key: string, field: string): string | undefined {
+    const k = stateKey(scope, key);
+    const entry = entries.get(k);
+    if (entry?.kind !== 'state') return undefined;
+    return touch(k, entry).fields.get(field);
+  }
+
   return {
     get size() {
       return entries.size;
     },
     maxKeys,
     async incrementWindow(key, windowSeconds, nowMs) {
-      const entry = windowEntry(windowKey(key, windowSeconds), true) as WindowEntry;
-      const bucket = bucketOf(windowSeconds, nowMs);
-      const slot = ((bucket % buckets) + buckets) % buckets;
-      if (entry.stamps[slot] !== bucket) {
-        entry.stamps[slot] = bucket;
-        entry.counts[slot] = 0;
-      }
-      entry.counts[slot] = (entry.counts[slot] as number) + 1;
-      return sum(entry, bucket);
+      return increment(key, windowSeconds, nowMs);
     },
     async countWindow(key, windowSeconds, nowMs) {
       const entry = windowEntry(windowKey(key, windowSeconds), false);
       return entry ? sum(entry, bucketOf(windowSeconds, nowMs)) : 0;
     },
     async getState(scope, key, field) {
-      const k = stateKey(scope, key);
-      const entry = entries.get(k);
-      if (entry?.kind !== 'state') return undefined;
-      return touch(k, entry).fields.get(field);
+      return readState(scope, key, field);
+    },
+    // The per-key calls in order, in one synchronous step: nothing interleaves.
+    async record(batch, nowMs) {
+      const counts = batch.windows.map((w) => increment(w.key, w.windowSeconds, nowMs));
+      const state = batch.state.map((r) => readState(r.scope, r.key, r.field));
+      return { counts, state };
     },
     async setState(scope, key, field, value) {
       const k = stateKey(scope, key);
