@@ -45,6 +45,26 @@ describe('resolveConfig', () => {
     });
   });
 
+  it('challenge origins from ESPER_CHALLENGE_ORIGINS, unless the option is given', () => {
+    const env = { ESPER_CHALLENGE_ORIGINS: 'https://esper.example.com, https://b.example.com/x' };
+    const origins = (options: object) => [
+      ...resolveConfig({ ...base, ...options }).allowedRedirectOrigins,
+    ];
+    expect(origins({ env })).toEqual([
+      'https://api.esperr.com',
+      'https://esper.example.com',
+      'https://b.example.com',
+    ]);
+    expect(origins({ env, challengeOrigins: ['https://c.example.com'] })).toEqual([
+      'https://api.esperr.com',
+      'https://c.example.com',
+    ]);
+    expect(origins({ env: { ESPER_CHALLENGE_ORIGINS: '' } })).toEqual(['https://api.esperr.com']);
+    expect(() => resolveConfig({ ...base, env: { ESPER_CHALLENGE_ORIGINS: 'nope' } })).toThrow(
+      /"ESPER_CHALLENGE_ORIGINS"/,
+    );
+  });
+
   it('allows http only for loopback unless told', () => {
     expect(resolveConfig({ ...base, apiBase: 'http://127.0.0.1:8787' }).endpoint.origin).toBe(
       'http://127.0.0.1:8787',

@@ -71,7 +71,11 @@ export interface EsperOptions {
   fields?: (request: Request) => TenantFields | undefined | Promise<TenantFields | undefined>;
   /** Decision cache; `false` turns it off. */
   cache?: false | { maxEntries?: number; cacheAllow?: boolean };
-  /** Origins the SDK may redirect a browser to for a challenge, besides `apiBase`'s. */
+  /**
+   * Origins the SDK may redirect a browser to for a challenge, besides `apiBase`'s (e.g.
+   * Esper's origin when `apiBase` is a local `esper run`). Env: `ESPER_CHALLENGE_ORIGINS`
+   * (comma-separated).
+   */
   challengeOrigins?: readonly string[];
   /** Custom responses for enforced decisions. */
   responses?: {
@@ -364,8 +368,12 @@ export function resolveConfig(options: EsperOptions = {}): ResolvedConfig {
   const resolveClientIp = clientIpResolver(options.clientIp, env);
 
   const allowedRedirectOrigins = new Set([base.origin]);
-  for (const origin of options.challengeOrigins ?? []) {
-    allowedRedirectOrigins.add(parseOrigin('challengeOrigins', origin, true).origin);
+  const fromEnv = options.challengeOrigins ? undefined : env.ESPER_CHALLENGE_ORIGINS;
+  const origins = fromEnv?.split(',').map((o) => o.trim()) ?? options.challengeOrigins ?? [];
+  for (const origin of origins) {
+    if (origin === '' && fromEnv !== undefined) continue;
+    const option = fromEnv === undefined ? 'challengeOrigins' : 'ESPER_CHALLENGE_ORIGINS';
+    allowedRedirectOrigins.add(parseOrigin(option, origin, true).origin);
   }
 
   const cache = resolveCache(options.cache);

@@ -126,7 +126,12 @@ async function askLocally(
     answer = await decider.decide(body, waitUntil ? { waitUntil } : undefined);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return { failure: 'internal', message: `local decider failed: ${message}` };
+    // A decider may name its failure (hybrid: `store_unavailable`); anything else is internal.
+    const failure =
+      (err as { failure?: unknown } | null)?.failure === 'store_unavailable'
+        ? 'store_unavailable'
+        : 'internal';
+    return { failure, message: `local decider failed: ${message}` };
   }
   try {
     return { answer: runtimeAnswerFrom(answer), local: true };

@@ -18,7 +18,9 @@ export type FailureReason =
   | 'bad_status'
   | 'bad_response'
   | 'rate_limited'
-  | 'internal';
+  | 'internal'
+  /** Hybrid mode: the shared counter store (`@esper/hybrid`'s `store`) failed or timed out. */
+  | 'store_unavailable';
 /**
  * `invalid_request`: refused by the SDK itself (status 400) because routers disagree on what
  * it names, e.g. a path with a `..` segment; see `hasDotSegment`.
