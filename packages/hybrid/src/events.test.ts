@@ -1,5 +1,13 @@
+import { validateEventBatch } from '@esper/runtime';
 import { describe, expect, it } from 'vitest';
-import { type EventRecord, eventBodies, eventIdPrefix, wireEvent } from './events.js';
+import {
+  type EventRecord,
+  eventBodies,
+  eventColumns,
+  eventIdPrefix,
+  MAX_BATCH_EVENTS,
+  wireEvent,
+} from './events.js';
 
 function record(seq: number, path = `/${seq}`): EventRecord {
   return {
@@ -17,8 +25,14 @@ function record(seq: number, path = `/${seq}`): EventRecord {
   };
 }
 
-const decode = (b: Uint8Array) =>
-  (JSON.parse(new TextDecoder().decode(b)) as { events: Array<Record<string, unknown>> }).events;
+/** A body as the runtime reads it: the columns checked and expanded to rows. */
+function decode(b: Uint8Array): Array<Record<string, unknown>> {
+  const json = JSON.parse(new TextDecoder().decode(b));
+  expect(Object.keys(json)).toEqual(['columns']);
+  const checked = validateEventBatch(json, { earliestMs: 0, latestMs: 8.64e15 });
+  if (!checked.ok) throw new Error(JSON.stringify(checked.errors));
+  return checked.events as unknown as Array<Record<string, unknown>>;
+}
 
 describe('events', () => {
   it('ids: one random prefix per process, a counter, UUID-shaped and distinct', () => {
@@ -64,5 +78,30 @@ describe('events', () => {
     for (const b of bodies) expect(b.length).toBeLessThanOrEqual(1024 * 1024);
     const ids = bodies.flatMap((b) => decode(b).map((e) => e.event_id));
     expect(ids).toEqual(records.map((r) => wireEvent('p-', r).event_id));
+  });
+
+  it('columns: the runtime expands them to exactly the rows, at a third of the bytes', () => {
+    const prefix = eventIdPrefix(globalThis.crypto);
+    // Out-of-order times and a gap in the counter (a dropped event) round-trip too.
+    const records = [0, 1, 2, 5, 6, 9].map((n) => ({
+      ...record(n),
+      observedAt: new Date(Date.UTC(2026, 10, 30) + (n % 4) * 7).toISOString(),
+    }));
+    const rows = records.map((r) => {
+      const e = wireEvent(prefix, r) as unknown as Record<string, unknown>;
+      return { policy_id: null, mitigation_id: null, ...e };
+    });
+    const [body] = eventBodies(prefix, records);
+    expect(decode(body as Uint8Array)).toEqual(rows);
+    const c = eventColumns(prefix, records);
+    expect(c.event_seq).toEqual([0, 1, 1, 3, 1, 3]);
+    expect(c.strings).toEqual(['block', 'live', 'GET', 'pol_foo_bar', 'mit_block']);
+    expect(c.policy_id).toEqual([-1, 3, -1, 3, -1, 3]);
+    const many = Array.from({ length: MAX_BATCH_EVENTS }, (_, i) => record(i));
+    const columns = eventBodies(prefix, many)[0] as Uint8Array;
+    const asRows = new TextEncoder().encode(
+      JSON.stringify({ events: many.map((r) => wireEvent(prefix, r)) }),
+    );
+    expect(columns.length).toBeLessThan(asRows.length / 2.5);
   });
 });

@@ -1,4 +1,12 @@
 export {
+  CLOCK_SKEW_SECONDS,
+  type ClearanceCheck,
+  type ClearanceJwk,
+  type ClearanceVerifier,
+  clientBinding,
+  createClearanceVerifier,
+} from './clearance.js';
+export {
   createHybrid,
   type DecideContext,
   type Hybrid,
@@ -9,3 +17,11 @@ export type { HybridOptions } from './options.js';
 export { EVENTS_PATH, OriginError, SNAPSHOT_PATH } from './origin-client.js';
 export type { HybridEvent, ReporterStats } from './reporter.js';
 export { type Snapshot, type SnapshotResult, validateSnapshot } from './snapshot.js';
+export {
+  type BreakerState,
+  type GuardedStore,
+  guardStore,
+  type StoreGuardOptions,
+  type StoreGuardStatus,
+  StoreUnavailableError,
+} from './store-guard.js';

@@ -30,15 +30,28 @@ export interface HybridOptions {
    * `requests` on Cloudflare Workers and Vercel Edge, `timers` elsewhere.
    */
   refresh?: 'timers' | 'requests';
-  /** Counters and state of the policies; kept across snapshots. Default `createMemoryStore()`. */
+  /**
+   * Counters and state of the policies; kept across snapshots. Default `createMemoryStore()`.
+   * A store given here (e.g. `@esper/redis`) is shared by every instance and guarded: each
+   * call bounded by `storeTimeoutMs`, and a circuit breaker (see `storeBreaker`); a failed call
+   * makes the decision a fallback with reason `store_unavailable`.
+   */
   store?: PolicyStore;
+  /** Longest one store call may take; keep it below `createEsper`'s `timeoutMs`. Default 250. */
+  storeTimeoutMs?: number;
+  /**
+   * The breaker opens when half of the last `window` (default 20) store calls failed, and
+   * lets one call probe the store `probeAfterMs` (default 5 000) later.
+   */
+  storeBreaker?: { window?: number; probeAfterMs?: number };
   /** pino-compatible; default: warnings and errors on the console. */
   logger?: Logger;
   /** Report every local decision to origin. Default true. */
   reportEvents?: boolean;
   /**
-   * The challenge page for a local challenge decision. Unset, a challenge has no page and core
-   * blocks the request instead (see the README: challenges in hybrid mode).
+   * The challenge page for a local challenge decision. Unset: origin's hosted page, with a
+   * ticket signed by this key (docs/hybrid.md, "Challenges"); returning undefined leaves the
+   * challenge without a page, and core blocks the request instead.
    */
   challengeUrl?: (decisionId: string, body: RuntimeRequestBody) => string | undefined;
   fetch?: typeof fetch;
@@ -55,6 +68,8 @@ export interface ResolvedOptions {
   apiBase: URL;
   pollIntervalMs: number;
   syncTimeoutMs: number;
+  storeTimeoutMs: number;
+  storeBreaker: { window: number; probeAfterMs: number };
   timers: boolean;
   fetch: typeof fetch;
   crypto: WebCrypto;
@@ -112,6 +127,14 @@ export function resolveOptions(options: HybridOptions): ResolvedOptions {
   const refresh = options.refresh ?? (edge ? 'requests' : 'timers');
   if (refresh !== 'timers' && refresh !== 'requests')
     throw new EsperConfigError('refresh', "must be 'timers' or 'requests'");
+  const store = options.store as unknown as Record<string, unknown> | undefined;
+  if (
+    store !== undefined &&
+    !['incrementWindow', 'countWindow', 'getState', 'setState'].every(
+      (m) => typeof store?.[m] === 'function',
+    )
+  )
+    throw new EsperConfigError('store', 'must be a PolicyStore (e.g. createRedisStore())');
   const crypto = options.crypto ?? globalThis.crypto;
   const fetchFn = options.fetch ?? globalThis.fetch;
   if (typeof fetchFn !== 'function') throw new EsperConfigError('fetch', 'no fetch available');
@@ -122,6 +145,16 @@ export function resolveOptions(options: HybridOptions): ResolvedOptions {
     apiBase: apiBaseOf(options.apiBase),
     pollIntervalMs: intIn('pollIntervalMs', options.pollIntervalMs, 10_000, 10),
     syncTimeoutMs: intIn('syncTimeoutMs', options.syncTimeoutMs, 10_000, 1),
+    storeTimeoutMs: intIn('storeTimeoutMs', options.storeTimeoutMs, 250, 1),
+    storeBreaker: {
+      window: intIn('storeBreaker.window', options.storeBreaker?.window, 20, 2),
+      probeAfterMs: intIn(
+        'storeBreaker.probeAfterMs',
+        options.storeBreaker?.probeAfterMs,
+        5_000,
+        1,
+      ),
+    },
     timers: refresh === 'timers',
     // Called unbound: some platforms' fetch throws "Illegal invocation" with another `this`.
     fetch: (input, init) => fetchFn(input, init),

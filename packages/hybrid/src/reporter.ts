@@ -48,150 +48,153 @@ const DROP_LOG_MS = 60_000;
 const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 export class EventReporter<T = HybridEvent> {
-  private queue: T[] = [];
-  private oldestAt = 0;
-  private sending: Promise<void> | undefined;
-  private timer: TimerHandle | undefined;
-  private failures = 0;
-  private retryAt = 0;
-  private sent = 0;
-  private dropped = 0;
-  private droppedUnlogged = 0;
-  private lastDropLog = Number.NEGATIVE_INFINITY;
-  private readonly batchSize: number;
-  private readonly flushMs: number;
-  private readonly maxQueue: number;
+  #queue: T[] = [];
+  #oldestAt = 0;
+  #sending: Promise<void> | undefined;
+  #timer: TimerHandle | undefined;
+  #failures = 0;
+  #retryAt = 0;
+  #sent = 0;
+  #dropped = 0;
+  #droppedUnlogged = 0;
+  #lastDropLog = Number.NEGATIVE_INFINITY;
+  readonly #batchSize: number;
+  readonly #flushMs: number;
+  readonly #maxQueue: number;
 
-  constructor(private readonly o: ReporterOptions<T>) {
-    this.batchSize = o.batchSize ?? 100;
-    this.flushMs = o.flushMs ?? 1000;
-    this.maxQueue = o.maxQueue ?? 10_000;
+  readonly #o: ReporterOptions<T>;
+
+  constructor(o: ReporterOptions<T>) {
+    this.#o = o;
+    this.#batchSize = o.batchSize ?? 100;
+    this.#flushMs = o.flushMs ?? 1000;
+    this.#maxQueue = o.maxQueue ?? 10_000;
   }
 
   stats(): ReporterStats {
-    return { queued: this.queue.length, sent: this.sent, dropped: this.dropped };
+    return { queued: this.#queue.length, sent: this.#sent, dropped: this.#dropped };
   }
 
   /** Queues one event; returns a send it started, for the platform's `waitUntil`. */
   push(event: T): Promise<void> | undefined {
-    const now = this.o.now();
+    const now = this.#o.now();
     // Drops that came after a notice are said by the next push a minute on, even without more.
-    if (this.droppedUnlogged > 0) this.noteDrops(now);
-    if (this.queue.length >= this.maxQueue) {
-      this.drop(1);
+    if (this.#droppedUnlogged > 0) this.#noteDrops(now);
+    if (this.#queue.length >= this.#maxQueue) {
+      this.#drop(1);
     } else {
-      if (this.queue.length === 0) this.oldestAt = now;
-      this.queue.push(event);
+      if (this.#queue.length === 0) this.#oldestAt = now;
+      this.#queue.push(event);
     }
-    if (this.due(now)) return this.flush();
-    if (this.o.timers && this.timer === undefined) this.arm(this.flushMs);
+    if (this.#due(now)) return this.flush();
+    if (this.#o.timers && this.#timer === undefined) this.#arm(this.#flushMs);
     return undefined;
   }
 
   /** Sends one batch now if there is one and no send is running. */
   flush(): Promise<void> | undefined {
-    if (this.sending || this.queue.length === 0) return this.sending;
+    if (this.#sending || this.#queue.length === 0) return this.#sending;
     let batch: T[];
-    if (this.queue.length <= this.batchSize) {
-      batch = this.queue;
-      this.queue = [];
+    if (this.#queue.length <= this.#batchSize) {
+      batch = this.#queue;
+      this.#queue = [];
     } else {
-      batch = this.queue.splice(0, this.batchSize);
-      this.oldestAt = this.o.now();
+      batch = this.#queue.splice(0, this.#batchSize);
+      this.#oldestAt = this.#o.now();
     }
-    this.sending = this.sendBatch(batch).finally(() => {
-      this.sending = undefined;
-      this.afterSend();
+    this.#sending = this.#sendBatch(batch).finally(() => {
+      this.#sending = undefined;
+      this.#afterSend();
     });
-    return this.sending;
+    return this.#sending;
   }
 
   /** Sends everything queued, batch after batch, until done or a batch fails. */
   async drain(): Promise<void> {
-    await this.sending;
-    while (this.queue.length > 0) {
-      const before = this.sent;
+    await this.#sending;
+    while (this.#queue.length > 0) {
+      const before = this.#sent;
       await this.flush();
-      if (this.sent === before) return;
+      if (this.#sent === before) return;
     }
   }
 
   close(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
-  private due(now = this.o.now()): boolean {
-    if (this.queue.length === 0 || this.sending || now < this.retryAt) return false;
-    return this.queue.length >= this.batchSize || now - this.oldestAt >= this.flushMs;
+  #due(now = this.#o.now()): boolean {
+    if (this.#queue.length === 0 || this.#sending || now < this.#retryAt) return false;
+    return this.#queue.length >= this.#batchSize || now - this.#oldestAt >= this.#flushMs;
   }
 
-  private async sendBatch(batch: T[]): Promise<void> {
+  async #sendBatch(batch: T[]): Promise<void> {
     try {
       // Serialising, hashing and posting a batch is for after the request that filled it.
       await nextTask();
-      await this.o.send(batch);
-      this.sent += batch.length;
-      this.failures = 0;
-      this.retryAt = 0;
+      await this.#o.send(batch);
+      this.#sent += batch.length;
+      this.#failures = 0;
+      this.#retryAt = 0;
     } catch (err) {
-      this.failed(batch, err as Error & Partial<OriginError>);
+      this.#failed(batch, err as Error & Partial<OriginError>);
     }
   }
 
-  private failed(batch: T[], err: Error & Partial<OriginError>): void {
+  #failed(batch: T[], err: Error & Partial<OriginError>): void {
     if (err.retryable === false) {
       // Origin refused the batch itself (4xx): sending it again cannot succeed.
-      this.o.logger.error({ err: err.message }, 'esper hybrid: origin refused an event batch');
-      this.drop(batch.length);
+      this.#o.logger.error({ err: err.message }, 'esper hybrid: origin refused an event batch');
+      this.#drop(batch.length);
       return;
     }
-    this.failures += 1;
-    const room = Math.max(0, this.maxQueue - this.queue.length);
-    if (room < batch.length) this.drop(batch.length - room);
-    this.queue.unshift(...batch.slice(0, room));
-    this.oldestAt = this.o.now();
-    this.retryAt = this.o.now() + backoff(this.failures, 1000, 60_000, this.o.random);
-    this.o.logger.warn(
-      { err: err.message, failures: this.failures, queued: this.queue.length },
+    this.#failures += 1;
+    const room = Math.max(0, this.#maxQueue - this.#queue.length);
+    if (room < batch.length) this.#drop(batch.length - room);
+    this.#queue.unshift(...batch.slice(0, room));
+    this.#oldestAt = this.#o.now();
+    this.#retryAt = this.#o.now() + backoff(this.#failures, 1000, 60_000, this.#o.random);
+    this.#o.logger.warn(
+      { err: err.message, failures: this.#failures, queued: this.#queue.length },
       'esper hybrid: event batch not sent; retrying',
     );
   }
 
-  private afterSend(): void {
-    if (!this.o.timers || this.queue.length === 0) return;
-    const wait = Math.max(0, this.retryAt - this.o.now());
-    this.arm(this.queue.length >= this.batchSize ? wait : Math.max(wait, this.flushMs));
+  #afterSend(): void {
+    if (!this.#o.timers || this.#queue.length === 0) return;
+    const wait = Math.max(0, this.#retryAt - this.#o.now());
+    this.#arm(this.#queue.length >= this.#batchSize ? wait : Math.max(wait, this.#flushMs));
   }
 
-  private arm(ms: number): void {
-    if (this.timer !== undefined) return;
-    this.timer = backgroundTimer(() => {
-      this.timer = undefined;
-      if (this.due()) void this.flush();
-      else if (this.queue.length > 0) this.arm(this.remaining());
+  #arm(ms: number): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = backgroundTimer(() => {
+      this.#timer = undefined;
+      if (this.#due()) void this.flush();
+      else if (this.#queue.length > 0) this.#arm(this.#remaining());
     }, ms);
   }
 
-  private remaining(): number {
-    const age = this.oldestAt + this.flushMs - this.o.now();
-    return Math.max(10, age, this.retryAt - this.o.now());
+  #remaining(): number {
+    const age = this.#oldestAt + this.#flushMs - this.#o.now();
+    return Math.max(10, age, this.#retryAt - this.#o.now());
   }
 
-  private drop(count: number): void {
-    this.dropped += count;
-    this.droppedUnlogged += count;
-    this.noteDrops(this.o.now());
+  #drop(count: number): void {
+    this.#dropped += count;
+    this.#droppedUnlogged += count;
+    this.#noteDrops(this.#o.now());
   }
 
   /** Says what was dropped since the last notice, at most once a minute. */
-  private noteDrops(now: number): void {
-    if (this.droppedUnlogged === 0 || now - this.lastDropLog < DROP_LOG_MS) return;
-    this.lastDropLog = now;
-    this.o.logger.warn(
-      { dropped: this.droppedUnlogged, total: this.dropped, maxQueue: this.maxQueue },
-      `esper hybrid: event queue full, ${this.droppedUnlogged} event(s) dropped`,
+  #noteDrops(now: number): void {
+    if (this.#droppedUnlogged === 0 || now - this.#lastDropLog < DROP_LOG_MS) return;
+    this.#lastDropLog = now;
+    this.#o.logger.warn(
+      { dropped: this.#droppedUnlogged, total: this.#dropped, maxQueue: this.#maxQueue },
+      `esper hybrid: event queue full, ${this.#droppedUnlogged} event(s) dropped`,
     );
-    this.droppedUnlogged = 0;
+    this.#droppedUnlogged = 0;
   }
 }

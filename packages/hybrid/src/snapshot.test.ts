@@ -51,4 +51,23 @@ describe('validateSnapshot', () => {
       trust_level: 'high',
     });
   });
+
+  it('loads with the lean check: refuses what the engine would run differently, with the path', () => {
+    const typo = quickstartSnapshot('v2', (config) => {
+      config.policies[1].expresion = config.policies[1].expression;
+      delete config.policies[1].expression;
+    });
+    const refused = loadSnapshot(typo, createMemoryStore(), Date.now);
+    expect(refused.ok ? [] : refused.errors.map((e) => e.path)).toContain(
+      '$.config.policies[1].expresion',
+    );
+    // An authoring-only bound (a name's length) does not change a decision: loaded, while the
+    // full validateSnapshot still names it.
+    const longName = quickstartSnapshot('v3', (config) => {
+      config.policies[0].name = 'x'.repeat(500);
+    });
+    expect(loadSnapshot(longName, createMemoryStore(), Date.now).ok).toBe(true);
+    const full = validateSnapshot(longName);
+    expect(full.ok ? [] : full.errors.map((e) => e.path)).toEqual(['$.config.policies[0].name']);
+  });
 });

@@ -4,13 +4,16 @@
  * or refused whole, never half applied.
  */
 import {
-  createPolicyEngine,
+  compilePolicyEngine,
   type PolicyEngine,
   type PolicyStore,
+  readTenantConfig,
   type TenantConfig,
   type ValidationError,
+  type ValidationResult,
   validateTenantConfig,
 } from '@esper/policy';
+import { type ClearanceJwk, clearanceKeyErrors } from './clearance.js';
 
 export interface Snapshot {
   /** Origin's version of the tenant configuration; also the `ETag` it is served with. */
@@ -20,6 +23,8 @@ export interface Snapshot {
   config: TenantConfig;
   /** What the API key says about the sender, encoded as `source_id` / `trust_level` fields. */
   source: { source_id?: string | null; trust_level?: string | null };
+  /** Public keys that verify clearance tokens (clearance.ts); absent: none verifies. */
+  clearance_keys?: ClearanceJwk[];
 }
 
 export type SnapshotResult =
@@ -61,9 +66,22 @@ function envelopeErrors(json: Record<string, unknown>): ValidationError[] {
 
 /** Checks a snapshot with `@esper/policy`'s validators; errors carry JSON paths (`$.config…`). */
 export function validateSnapshot(json: unknown): SnapshotResult {
+  return checkSnapshot(json, validateTenantConfig);
+}
+
+/**
+ * The envelope's checks, with `readConfig` checking `$.config`: `validateTenantConfig` (every
+ * authoring check) for `validateSnapshot`, `readTenantConfig` (what the engine relies on, much
+ * smaller in a bundle) for snapshots about to decide: origin validated them when written.
+ */
+function checkSnapshot(
+  json: unknown,
+  readConfig: (json: unknown) => ValidationResult<TenantConfig>,
+): SnapshotResult {
   if (!isObject(json)) return { ok: false, errors: [{ path: '$', message: 'expected an object' }] };
   const errors = envelopeErrors(json);
-  const config = validateTenantConfig(json.config);
+  errors.push(...clearanceKeyErrors(json.clearance_keys));
+  const config = readConfig(json.config);
   if (!config.ok) {
     // The validator's paths start at the configuration (`$`); here it sits under `$.config`.
     for (const e of config.errors) errors.push({ ...e, path: `$.config${e.path.slice(1)}` });
@@ -80,22 +98,28 @@ export function validateSnapshot(json: unknown): SnapshotResult {
       generated_at: json.generated_at as string,
       config: config.value,
       source: { source_id: source.source_id, trust_level: source.trust_level },
+      ...(json.clearance_keys !== undefined && {
+        clearance_keys: json.clearance_keys as ClearanceJwk[],
+      }),
     },
   };
 }
 
-/** Validates and compiles a snapshot; the engine counts in the shared `store`. */
+/**
+ * Checks (lean: `readTenantConfig`) and compiles a snapshot; the engine counts in the shared
+ * `store`. A snapshot it refuses is refused whole, with JSON paths, and the old one kept.
+ */
 export function loadSnapshot(
   json: unknown,
   store: PolicyStore,
   now: () => number,
 ): { ok: true; value: LoadedSnapshot } | { ok: false; errors: ValidationError[] } {
-  const checked = validateSnapshot(json);
+  const checked = checkSnapshot(json, readTenantConfig);
   if (!checked.ok) return checked;
   const snapshot = checked.value;
   let engine: PolicyEngine;
   try {
-    engine = createPolicyEngine(snapshot.config, { store, now });
+    engine = compilePolicyEngine(snapshot.config, { store, now });
   } catch (err) {
     const errors = (err as { errors?: ValidationError[] }).errors;
     return { ok: false, errors: errors ?? [{ path: '$.config', message: String(err) }] };

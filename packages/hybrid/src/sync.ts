@@ -32,81 +32,84 @@ export class SnapshotSync {
   /** Last time origin confirmed the snapshot (200 or 304), in the clock's milliseconds. */
   syncedAt: number | undefined;
   lastError: string | undefined;
-  private etag: string | undefined;
-  private failures = 0;
-  private dueAt = 0;
-  private running: Promise<void> | undefined;
-  private timer: TimerHandle | undefined;
-  private closed = false;
-  private readonly settledOnce: Promise<void>;
-  private settle!: () => void;
+  #etag: string | undefined;
+  #failures = 0;
+  #dueAt = 0;
+  #running: Promise<void> | undefined;
+  #timer: TimerHandle | undefined;
+  #closed = false;
+  readonly #settledOnce: Promise<void>;
+  #settle!: () => void;
 
-  constructor(private readonly o: SyncOptions) {
-    this.etag = o.initialEtag;
-    this.settledOnce = new Promise((resolve) => {
-      this.settle = resolve;
+  readonly #o: SyncOptions;
+
+  constructor(o: SyncOptions) {
+    this.#o = o;
+    this.#etag = o.initialEtag;
+    this.#settledOnce = new Promise((resolve) => {
+      this.#settle = resolve;
     });
   }
 
   /** Resolves once the first sync attempt has finished, successful or not. */
   firstAttempt(): Promise<void> {
-    return this.settledOnce;
+    return this.#settledOnce;
   }
 
   /** Starts a sync when one is due and none is running; returns it so it can be waited on. */
   refreshIfDue(): Promise<void> | undefined {
-    if (this.closed || this.running || this.o.now() < this.dueAt) return undefined;
+    if (this.#closed || this.#running || this.#o.now() < this.#dueAt) return undefined;
     return this.start();
   }
 
   /** Starts a sync now (unless one is running), whatever the schedule says. */
   start(): Promise<void> {
-    this.running ??= this.syncOnce().finally(() => {
-      this.running = undefined;
-      this.settle();
-      this.schedule();
+    this.#running ??= this.#syncOnce().finally(() => {
+      this.#running = undefined;
+      this.#settle();
+      this.#schedule();
     });
-    return this.running;
+    return this.#running;
   }
 
   close(): void {
-    this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
   }
 
-  private async syncOnce(): Promise<void> {
-    const { origin, now } = this.o;
+  async #syncOnce(): Promise<void> {
+    const { origin, now } = this.#o;
     try {
-      const result = await origin.snapshot(this.o.current() ? this.etag : undefined);
-      if (result !== undefined) this.take(result.body, result.etag);
+      const result = await origin.snapshot(this.#o.current() ? this.#etag : undefined);
+      if (result !== undefined) this.#take(result.body, result.etag);
       this.syncedAt = now();
-      this.failures = 0;
+      this.#failures = 0;
       this.lastError = undefined;
     } catch (err) {
-      this.fail(err instanceof Error ? err.message : String(err));
+      this.#fail(err instanceof Error ? err.message : String(err));
     }
   }
 
   /** Installs a fetched snapshot, or throws (keeping the current one) when it is invalid. */
-  private take(body: unknown, etag: string | undefined): void {
-    const loaded = loadSnapshot(body, this.o.store, this.o.now);
+  #take(body: unknown, etag: string | undefined): void {
+    const loaded = loadSnapshot(body, this.#o.store, this.#o.now);
     if (!loaded.ok) throw new Error(`invalid snapshot: ${describeErrors(loaded.errors)}`);
-    const previous = this.o.current()?.snapshot.version;
-    this.o.install(loaded.value);
-    this.etag = etag ?? `"${loaded.value.snapshot.version}"`;
+    const previous = this.#o.current()?.snapshot.version;
+    this.#o.install(loaded.value);
+    this.#etag = etag ?? `"${loaded.value.snapshot.version}"`;
     if (previous !== loaded.value.snapshot.version) {
-      this.o.logger.info(
+      this.#o.logger.info(
         { version: loaded.value.snapshot.version, previous },
         'esper hybrid: snapshot installed',
       );
     }
   }
 
-  private fail(message: string): void {
-    this.failures += 1;
+  #fail(message: string): void {
+    this.#failures += 1;
     this.lastError = message;
-    const current = this.o.current();
-    const staleMs = this.syncedAt === undefined ? undefined : this.o.now() - this.syncedAt;
+    const current = this.#o.current();
+    const staleMs = this.syncedAt === undefined ? undefined : this.#o.now() - this.syncedAt;
     const keeping = current
       ? `deciding with snapshot ${current.snapshot.version}, ${
           staleMs === undefined
@@ -114,36 +117,36 @@ export class SnapshotSync {
             : `last confirmed ${Math.round(staleMs / 1000)} s ago`
         }`
       : 'no snapshot yet: decisions fall back';
-    this.o.logger.warn(
-      { err: message, failures: this.failures, staleMs, version: current?.snapshot.version },
+    this.#o.logger.warn(
+      { err: message, failures: this.#failures, staleMs, version: current?.snapshot.version },
       `esper hybrid: sync failed (${message}); ${keeping}`,
     );
   }
 
-  private schedule(): void {
-    const { pollIntervalMs, random } = this.o;
+  #schedule(): void {
+    const { pollIntervalMs, random } = this.#o;
     const delay =
-      this.failures === 0
+      this.#failures === 0
         ? jittered(pollIntervalMs, random)
         : backoff(
-            this.failures,
+            this.#failures,
             Math.min(1000, pollIntervalMs),
             Math.max(60_000, pollIntervalMs),
             random,
           );
-    this.dueAt = this.o.now() + delay;
-    this.arm(delay);
+    this.#dueAt = this.#o.now() + delay;
+    this.#arm(delay);
   }
 
   /** One timer at a time, re-armed when it fires before the wall clock says the poll is due. */
-  private arm(delay: number): void {
-    if (!this.o.timers || this.closed) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = backgroundTimer(() => {
-      this.timer = undefined;
-      if (this.running) return; // its end schedules the next poll
-      const early = this.dueAt - this.o.now();
-      if (early > 0) this.arm(early);
+  #arm(delay: number): void {
+    if (!this.#o.timers || this.#closed) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = backgroundTimer(() => {
+      this.#timer = undefined;
+      if (this.#running) return; // its end schedules the next poll
+      const early = this.#dueAt - this.#o.now();
+      if (early > 0) this.#arm(early);
       else void this.start();
     }, delay);
   }

@@ -5,7 +5,12 @@
  * Tests change what it serves (a new version, an invalid snapshot, an outage) between polls.
  */
 import { verifySignature } from '@esper/core';
-import { type ListeningServer, listen, QUICKSTART_TENANT } from '@esper/runtime';
+import {
+  type ListeningServer,
+  listen,
+  QUICKSTART_TENANT,
+  validateEventBatch,
+} from '@esper/runtime';
 import { EVENTS_PATH, SNAPSHOT_PATH } from '../origin-client.js';
 import type { HybridEvent } from '../reporter.js';
 
@@ -88,7 +93,10 @@ class OriginState {
   }
 
   accept(body: string): Response {
-    const batch = (JSON.parse(body) as { events: HybridEvent[] }).events;
+    // Rows or columns, checked and expanded as the runtime does.
+    const checked = validateEventBatch(JSON.parse(body), { earliestMs: 0, latestMs: 8.64e15 });
+    if (!checked.ok) return json(400, { error: { code: 'invalid_body' }, errors: checked.errors });
+    const batch = checked.events as HybridEvent[];
     this.batches.push(batch.length);
     if (this.eventFailures.left > 0) {
       this.eventFailures.left -= 1;
