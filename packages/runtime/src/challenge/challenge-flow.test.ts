@@ -120,7 +120,7 @@ describe('verify', () => {
     expect(ok.status).toBe(303);
     const location = new URL(ok.headers.get('location')!);
     expect(location.origin + location.pathname).toBe(`${APP}/login`);
-    expect(location.searchParams.get('esper_clearance')).toMatch(/^v1\./);
+    expect(location.searchParams.get('esper_clearance')).toMatch(/^v2\./);
     // The same solution cannot buy a second token.
     expect((await verify(form)).status).toBe(404);
   });

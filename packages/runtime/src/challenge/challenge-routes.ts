@@ -1,5 +1,6 @@
 /**
- * GET /challenge serves the proof-of-work page for a pending challenge; POST /challenge/verify
+ * GET /challenge serves the proof-of-work page for a pending challenge (a cloud decision's, or a
+ * hybrid runtime's described by a signed ticket); POST /challenge/verify
  * checks the solution and the client, then sends the browser back with a clearance token.
  * Every refusal is a page without a redirect: nothing here ever sends a browser to a URL the
  * tenant did not allow.
@@ -13,6 +14,7 @@ import { pageHeaders } from '../server/html.js';
 import { allowedReturnUrl } from '../tenants/origins.js';
 import { challengePage, messagePage } from './challenge-page.js';
 import { checkProofOfWorkSync } from './challenge-store.js';
+import { admitTicket } from './challenge-ticket.js';
 
 const MAX_FORM_BYTES = 8 * 1024;
 
@@ -20,9 +22,18 @@ function refuse(c: RuntimeContext, status: number, title: string, message: strin
   return c.body(messagePage(title, message), status as 400, pageHeaders());
 }
 
+/** The pending challenge `d` names, or the one its hybrid ticket describes (challenge-ticket.ts). */
+function pendingFor(c: RuntimeContext, runtime: PolicyRuntime) {
+  const decisionId = c.req.query('d') ?? '';
+  const pending = runtime.challenges.get(decisionId, runtime.now());
+  const ticket = c.req.query('ticket');
+  if (pending || ticket === undefined) return pending;
+  return admitTicket(runtime, decisionId, ticket, c.req.query('return_url'));
+}
+
 export function challengeGet(runtime: PolicyRuntime) {
   return (c: RuntimeContext): Response => {
-    const challenge = runtime.challenges.get(c.req.query('d') ?? '', runtime.now());
+    const challenge = pendingFor(c, runtime);
     const tenant = challenge && runtime.tenants.get(challenge.tenantId);
     if (!challenge || !tenant) {
       // Scripted challenges have nothing to solve; their page stays a 200 placeholder, as

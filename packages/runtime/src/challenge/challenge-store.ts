@@ -21,6 +21,8 @@ export interface PendingChallenge {
 
 export class ChallengeStore {
   private readonly pending = new Map<string, PendingChallenge>();
+  /** Solved challenges until they would have expired (expiry in ms): a ticket cannot revive one. */
+  private readonly used = new Map<string, number>();
 
   constructor(private readonly maxEntries = 10_000) {}
 
@@ -50,7 +52,25 @@ export class ChallengeStore {
    * challenge was already consumed, so only one caller ever wins it.
    */
   consume(decisionId: string): boolean {
-    return this.pending.delete(decisionId);
+    const challenge = this.pending.get(decisionId);
+    if (!challenge) return false;
+    this.pending.delete(decisionId);
+    this.used.set(decisionId, challenge.expiresAt);
+    for (const id of this.used.keys()) {
+      if (this.used.size <= this.maxEntries) break;
+      this.used.delete(id);
+    }
+    return true;
+  }
+
+  /** Whether `decisionId` is pending, or was solved and has not expired yet. */
+  known(decisionId: string, nowMs: number): boolean {
+    if (this.get(decisionId, nowMs)) return true;
+    const expiresAt = this.used.get(decisionId);
+    if (expiresAt === undefined) return false;
+    if (expiresAt > nowMs) return true;
+    this.used.delete(decisionId);
+    return false;
   }
 
   get size(): number {
@@ -59,6 +79,7 @@ export class ChallengeStore {
 
   clear(): void {
     this.pending.clear();
+    this.used.clear();
   }
 }
 

@@ -2,20 +2,38 @@
  * Clearance tokens: what a browser gets for solving a challenge, and shows on later requests
  * (the `esper_clearance` cookie or query parameter, forwarded by the SDK as `clearance`).
  *
- *   v1.<base64url(payload JSON)>.<base64url(HMAC-SHA256(secret, "esper-clearance-v1." + payload part))>
+ *   v2.<kid>.<base64url(payload JSON)>.<base64url(ES256 signature)>
+ *   signed text = "esper-clearance-v2." + kid + "." + payload part   (ECDSA P-256, SHA-256,
+ *                 the signature as r || s, 64 bytes, as Web Crypto and JWS ES256 write it)
  *   payload = { "t": tenant_id, "d": decision_id, "b": binding, "i": issued_at, "e": expires_at }
  *   binding = base64url(SHA-256(client_ip "\n" user_agent))   (seconds since the epoch for i, e)
+ *   kid     = the RFC 7638 thumbprint of the public key (base64url SHA-256 of its JWK members)
  *
- * The binding is a hash so the token stays short (the SDK sends at most 1024 characters) and
- * does not carry the user agent around. The secret never leaves the runtime.
+ * Signed with a private key that never leaves the runtime; anyone with the public key (a
+ * hybrid runtime, from its snapshot's `clearance_keys`) can verify a token but not make one.
+ * Several keys: the first signs, all verify and are published, so a key can be rotated out
+ * without refusing the tokens it signed while they live. Verification is `@esper/hybrid`'s
+ * `createClearanceVerifier`, the edge's own, so cloud and hybrid cannot drift. See
+ * docs/hybrid.md, "Challenges".
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createECDH, createHash } from 'node:crypto';
+import {
+  type ClearanceCheck,
+  type ClearanceJwk,
+  clientBinding,
+  createClearanceVerifier,
+} from '@esper/hybrid';
 
-const PREFIX = 'v1';
-const CONTEXT = 'esper-clearance-v1.';
+export type { ClearanceCheck, ClearanceJwk };
+
+const PREFIX = 'v2';
+const CONTEXT = 'esper-clearance-v2.';
+const ES256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const ES256_SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
 /** The SDK never forwards a longer clearance; anything longer is not ours. */
 export const MAX_TOKEN_LENGTH = 1024;
-const B64URL = /^[A-Za-z0-9_-]+$/;
+/** Order of the P-256 group: a private scalar is in [1, n - 1]. */
+const P256_ORDER = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
 
 const encoder = new TextEncoder();
 
@@ -23,20 +41,17 @@ export function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');
 }
 
-function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!B64URL.test(text)) return undefined;
-  return new Uint8Array(Buffer.from(text, 'base64url'));
-}
-
 export interface ClientBinding {
   clientIp?: string | undefined;
   userAgent?: string | undefined;
 }
 
-/** SHA-256 of the client's IP and user agent; an absent value binds to "absent". */
-export async function bindingOf(client: ClientBinding): Promise<string> {
-  const text = `${client.clientIp ?? ''}\n${client.userAgent ?? ''}`;
-  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
+/**
+ * SHA-256 of the client's IP and user agent; an absent value binds to "absent". The edge's
+ * function, so a token binds exactly as the edge will check it.
+ */
+export function bindingOf(client: ClientBinding): Promise<string> {
+  return clientBinding(crypto.subtle, client.clientIp, client.userAgent);
 }
 
 export interface ClearanceClaims {
@@ -47,31 +62,91 @@ export interface ClearanceClaims {
   expiresAt: number;
 }
 
-export type ClearanceCheck =
-  | { ok: true; claims: ClearanceClaims }
-  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' | 'wrong_tenant' | 'rebound' };
-
 export interface ClearanceSigner {
   issue(claims: ClearanceClaims, client: ClientBinding): Promise<string>;
   verify(
     token: string,
     expected: { tenantId: string; nowSeconds: number } & ClientBinding,
   ): Promise<ClearanceCheck>;
+  /** Public keys of every configured key, the signing one first: what snapshots publish. */
+  readonly verificationKeys: readonly ClearanceJwk[];
 }
 
-/** `secret`: at least 32 bytes; the runtime draws a random one unless told otherwise. */
-export async function createClearanceSigner(
-  secret: Uint8Array<ArrayBuffer>,
-): Promise<ClearanceSigner> {
+/**
+ * A P-256 key derived from `secret` (so runtimes configured with one secret share a key, and
+ * tokens survive a restart): the scalar is SHA-256 of a label, the secret and a counter, the
+ * first that is a valid scalar (all but one in 2^32 are).
+ */
+function deriveKey(secret: Uint8Array): { d: string; x: string; y: string } {
+  for (let counter = 0; ; counter++) {
+    const scalar = createHash('sha256')
+      .update('esper-clearance-es256\n')
+      .update(secret)
+      .update(String(counter))
+      .digest();
+    const value = BigInt(`0x${scalar.toString('hex')}`);
+    if (value === 0n || value >= P256_ORDER) continue;
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(scalar);
+    const point = ecdh.getPublicKey(); // 0x04 || x || y
+    return {
+      d: base64url(scalar),
+      x: base64url(point.subarray(1, 33)),
+      y: base64url(point.subarray(33, 65)),
+    };
+  }
+}
+
+/** RFC 7638: SHA-256 over the required members in lexicographic order, no whitespace. */
+function thumbprint(x: string, y: string): string {
+  const json = `{"crv":"P-256","kty":"EC","x":"${x}","y":"${y}"}`;
+  return base64url(createHash('sha256').update(json).digest());
+}
+
+interface KeyPair {
+  jwk: ClearanceJwk;
+  privateKey: CryptoKey;
+}
+
+async function keyPair(secret: Uint8Array<ArrayBuffer>): Promise<KeyPair> {
   if (secret.byteLength < 32) throw new Error('the clearance secret needs at least 32 bytes');
-  const key = await crypto.subtle.importKey(
-    'raw',
-    secret,
-    { name: 'HMAC', hash: 'SHA-256' },
+  const { d, x, y } = deriveKey(secret);
+  const jwk: ClearanceJwk = {
+    kty: 'EC',
+    crv: 'P-256',
+    x,
+    y,
+    kid: thumbprint(x, y),
+    alg: 'ES256',
+    use: 'sig',
+  };
+  const privateKey = await crypto.subtle.importKey(
+    'jwk',
+    { kty: 'EC', crv: 'P-256', x, y, d },
+    ES256,
     false,
-    ['sign', 'verify'],
+    ['sign'],
   );
+  return { jwk, privateKey };
+}
+
+/**
+ * `secrets`: one secret, or several for a rotation (the first signs; all verify). Each at
+ * least 32 bytes; the runtime draws a random one unless told otherwise.
+ */
+export async function createClearanceSigner(
+  secrets: Uint8Array<ArrayBuffer> | readonly Uint8Array<ArrayBuffer>[],
+): Promise<ClearanceSigner> {
+  const list = secrets instanceof Uint8Array ? [secrets] : [...secrets];
+  if (list.length === 0) throw new Error('the clearance signer needs at least one secret');
+  const pairs = await Promise.all(list.map(keyPair));
+  const signing = pairs[0]!;
+  const verificationKeys = Object.freeze(pairs.map((p) => Object.freeze({ ...p.jwk })));
+  // The issuer's clock decides expiry: no skew allowance here.
+  const verifier = await createClearanceVerifier(verificationKeys, crypto, { skewSeconds: 0 });
   return {
+    verificationKeys,
+
     async issue(claims, client) {
       const payload = {
         t: claims.tenantId,
@@ -81,44 +156,16 @@ export async function createClearanceSigner(
         e: claims.expiresAt,
       };
       const part = base64url(encoder.encode(JSON.stringify(payload)));
-      const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(CONTEXT + part));
-      return `${PREFIX}.${part}.${base64url(new Uint8Array(mac))}`;
+      const signed = `${signing.jwk.kid}.${part}`;
+      const sig = await crypto.subtle.sign(
+        ES256_SIGN,
+        signing.privateKey,
+        encoder.encode(CONTEXT + signed),
+      );
+      return `${PREFIX}.${signed}.${base64url(new Uint8Array(sig))}`;
     },
 
-    async verify(token, expected) {
-      if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
-      const parts = token.split('.');
-      if (parts.length !== 3 || parts[0] !== PREFIX) return { ok: false, reason: 'malformed' };
-      const [, part, macText] = parts as [string, string, string];
-      const mac = fromBase64url(macText);
-      if (!mac || !B64URL.test(part)) return { ok: false, reason: 'malformed' };
-      // The signature is checked before the payload is even parsed; crypto.subtle.verify
-      // compares in constant time.
-      const valid = await crypto.subtle.verify('HMAC', key, mac, encoder.encode(CONTEXT + part));
-      if (!valid) return { ok: false, reason: 'bad_signature' };
-      const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as {
-        t: string;
-        d: string;
-        b: string;
-        i: number;
-        e: number;
-      };
-      if (!(payload.e > expected.nowSeconds)) return { ok: false, reason: 'expired' };
-      if (payload.t !== expected.tenantId) return { ok: false, reason: 'wrong_tenant' };
-      const want = Buffer.from(await bindingOf(expected));
-      const got = Buffer.from(payload.b);
-      if (got.length !== want.length || !timingSafeEqual(got, want)) {
-        return { ok: false, reason: 'rebound' };
-      }
-      return {
-        ok: true,
-        claims: {
-          tenantId: payload.t,
-          decisionId: payload.d,
-          issuedAt: payload.i,
-          expiresAt: payload.e,
-        },
-      };
-    },
+    // One verification for both modes: the edge's, with the keys snapshots publish.
+    verify: (token, expected) => verifier.verify(token, expected),
   };
 }

@@ -187,6 +187,79 @@ describe('hybrid events', () => {
     }
   });
 
+  it('takes the columnar form: the same counts, idempotent, each problem at its column', async () => {
+    const t = Date.now();
+    const columns = {
+      event_id_prefix: `col-${Math.random().toString(36).slice(2)}-`,
+      event_seq: [7, 1, 1],
+      observed_at_ms: [t, 0, 5],
+      decision_id: ['dec_a', 'dec_b', 'dec_c'],
+      strings: ['block', 'live', 'GET', 'pol_foo_bar', 'mit_block', 'allow'],
+      action: [0, 0, 5],
+      mode: [1, 1, 1],
+      policy_id: [3, 3, -1],
+      mitigation_id: [4, 4, -1],
+      method: [2, 2, 2],
+      path: ['/', '/', '/a'],
+      client_ip: ['203.0.113.10', null, '2001:db8::1'],
+      latency_us: [180, 90, 3],
+    };
+    const post = (body: unknown) => postEvents(server.url, body);
+    let res = await post({ columns });
+    expect(await res.json()).toEqual({ accepted: 3, duplicates: 0 });
+    // The ids are the prefix and the counter in 12 hex digits: the same events as rows.
+    const rows = [7, 8, 9].map((n) =>
+      hybridEvent({ event_id: `${columns.event_id_prefix}${n.toString(16).padStart(12, '0')}` }),
+    );
+    expect(await accept(rows.slice(0, 2))).toEqual({ accepted: 0, duplicates: 2 });
+    const r = await results();
+    expect(r.by_operation_mode.hybrid.decisions).toEqual({
+      allow: 1,
+      challenge: 0,
+      block: 2,
+      monitor: 0,
+    });
+    expect(r.by_operation_mode.hybrid.policies.pol_foo_bar.block).toBe(2);
+
+    res = await post({
+      columns: {
+        ...columns,
+        event_seq: [1, 1, 'x'],
+        action: [0, 9, 0],
+        path: ['/', 'nope', '/'],
+        observed_at_ms: [t - 25 * 3600 * 1000, 0, 0],
+      },
+    });
+    expect(res.status).toBe(400);
+    const { error } = await res.json();
+    expect(error.errors.map((e: { path: string }) => e.path)).toEqual([
+      '$.columns.event_seq[2]',
+      '$.columns.observed_at_ms[0]',
+      '$.columns.observed_at_ms[1]',
+      '$.columns.action[1]',
+      '$.columns.path[1]',
+      '$.columns.observed_at_ms[2]',
+    ]);
+    res = await post({ columns: { ...columns, mode: [1] } });
+    expect((await res.json()).error.path).toBe('$.columns.mode');
+    // Up to 10,000 events a batch as columns (a tenth of their bytes as rows).
+    const many = (n: number) => ({
+      columns: {
+        ...columns,
+        event_id_prefix: `many-${n}-`,
+        ...Object.fromEntries(
+          ['event_seq', 'observed_at_ms', 'decision_id', 'action', 'mode', 'policy_id']
+            .concat(['mitigation_id', 'method', 'path', 'client_ip', 'latency_us'])
+            .map((k) => [k, Array.from({ length: n }, (_, i) => (columns as never)[k][i % 3])]),
+        ),
+        event_seq: Array.from({ length: n }, () => 1),
+        observed_at_ms: [t, ...Array.from({ length: n - 1 }, () => 0)],
+      },
+    });
+    expect((await (await post(many(10_001))).json()).error.path).toBe('$.columns');
+    expect(await (await post(many(10_000))).json()).toEqual({ accepted: 10_000, duplicates: 0 });
+  });
+
   it('refuses a signature over another body, path or method', async () => {
     const body = JSON.stringify({ events: [hybridEvent()] });
     const cases: Array<Parameters<typeof postEvents>[2]> = [

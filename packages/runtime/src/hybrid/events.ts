@@ -8,6 +8,8 @@ import { isIP } from 'node:net';
 import type { ValidationError } from '@esper/policy';
 
 export const MAX_EVENTS_PER_BATCH = 1000;
+/** In the columnar form (a tenth of the bytes an event takes as a row). */
+export const MAX_COLUMN_EVENTS_PER_BATCH = 10_000;
 /** 1 MiB. */
 export const MAX_EVENT_BATCH_BYTES = 1024 * 1024;
 /** At most this many problems are listed. */
@@ -125,6 +127,18 @@ export function validateEventBatch(json: unknown, window: EventWindow): EventBat
   const report: Report = (path, message) => {
     if (errors.length < MAX_ERRORS) errors.push({ path, message });
   };
+  if (isObject(json) && json.columns !== undefined && json.events === undefined) {
+    // The columnar form (below): expanded, then checked event by event as rows are,
+    // each problem reported at its column (`$.columns.path[3]`).
+    const events = expandColumns(json.columns, report);
+    events?.forEach((event, i) => {
+      checkEvent(event, `$.events[${i}]`, window, (path, message) =>
+        report(columnPath(path), message),
+      );
+    });
+    if (errors.length > 0 || !events) return { ok: false, errors };
+    return { ok: true, events };
+  }
   if (!isObject(json)) {
     report('$', 'expected an object with an "events" array');
   } else if (!Array.isArray(json.events)) {
@@ -138,4 +152,93 @@ export function validateEventBatch(json: unknown, window: EventWindow): EventBat
   }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, events: (json as { events: HybridEvent[] }).events };
+}
+
+/**
+ * The columnar form of a batch (docs/protocol.md), what `@esper/hybrid` sends: one array per
+ * field, repeated strings (action, mode, policy and mitigation ids, method) as indexes into
+ * `strings`, event ids as a shared prefix and a counter, times as milliseconds. Each column's
+ * problems are reported at its own path; the events it expands to are checked as rows are.
+ */
+const INDEXED = ['action', 'mode', 'policy_id', 'mitigation_id', 'method'] as const;
+const OPTIONAL = ['decision_id', 'client_ip', 'latency_us'] as const;
+const COLUMNS = ['event_seq', 'observed_at_ms', 'path', ...INDEXED, ...OPTIONAL] as const;
+/** Event ids are the prefix and the counter in 12 hex digits: at most 2^48 - 1. */
+const MAX_SEQ = 2 ** 48 - 1;
+
+function deltas(column: unknown[], at: string, report: Report, max: number): number[] {
+  const out: number[] = [];
+  let sum = 0;
+  column.forEach((d, i) => {
+    sum += typeof d === 'number' && Number.isSafeInteger(d) ? d : Number.NaN;
+    if (!(sum >= 0 && sum <= max)) report(`${at}[${i}]`, `expected integers summing to 0..${max}`);
+    out.push(sum);
+  });
+  return out;
+}
+
+/** The string at `index`; `false` (refused by every check that reads it) when there is none. */
+function stringAt(strings: unknown[], index: unknown, nullable: boolean): unknown {
+  if (index === -1 && nullable) return null;
+  const s = Number.isInteger(index) ? strings[index as number] : undefined;
+  return typeof s === 'string' ? s : false;
+}
+
+export function expandColumns(json: unknown, report: Report): HybridEvent[] | undefined {
+  if (!isObject(json)) return void report('$.columns', 'expected an object');
+  const c = json as Record<string, unknown[]>;
+  if (typeof json.event_id_prefix !== 'string') {
+    report('$.columns.event_id_prefix', 'expected a string');
+  }
+  const strings = json.strings;
+  if (!Array.isArray(strings)) report('$.columns.strings', 'expected an array');
+  const n = Array.isArray(c.event_seq) ? c.event_seq.length : -1;
+  if (n > MAX_COLUMN_EVENTS_PER_BATCH) {
+    report('$.columns', `at most ${MAX_COLUMN_EVENTS_PER_BATCH} events per batch`);
+  }
+  for (const key of COLUMNS) {
+    const column = c[key];
+    const optional = (OPTIONAL as readonly string[]).includes(key);
+    if (column === undefined && optional) continue;
+    if (!Array.isArray(column) || column.length !== n) {
+      report(`$.columns.${key}`, 'expected an array, as long as event_seq');
+    }
+  }
+  if (n < 0 || n > MAX_COLUMN_EVENTS_PER_BATCH || !Array.isArray(strings)) return undefined;
+  const seqs = deltas(c.event_seq as unknown[], '$.columns.event_seq', report, MAX_SEQ);
+  const times = deltas(c.observed_at_ms as unknown[], '$.columns.observed_at_ms', report, 8.64e15);
+  const prefix = json.event_id_prefix as string;
+  const events: HybridEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    const seq = seqs[i] as number;
+    const ms = times[i] as number;
+    const request: Obj = { method: stringAt(strings, c.method?.[i], false), path: c.path?.[i] };
+    const ip = c.client_ip?.[i];
+    if (ip !== undefined && ip !== null) request.client_ip = ip;
+    const event: Obj = {
+      event_id: `${prefix}${Number.isSafeInteger(seq) ? seq.toString(16).padStart(12, '0') : ''}`,
+      observed_at: ms >= 0 && ms <= 8.64e15 ? new Date(ms).toISOString() : null,
+      action: stringAt(strings, c.action?.[i], false),
+      mode: stringAt(strings, c.mode?.[i], false),
+      policy_id: stringAt(strings, c.policy_id?.[i], true),
+      mitigation_id: stringAt(strings, c.mitigation_id?.[i], true),
+      request,
+    };
+    const decision = c.decision_id?.[i];
+    if (decision !== undefined && decision !== null) event.decision_id = decision;
+    const latency = c.latency_us?.[i];
+    if (latency !== undefined && latency !== null) event.latency_us = latency;
+    events.push(event as unknown as HybridEvent);
+  }
+  return events;
+}
+
+/** `$.events[3].request.method` → `$.columns.method[3]`: where a columnar event's problem is. */
+export function columnPath(path: string): string {
+  const m = /^\$\.events\[(\d+)\](?:\.request)?(?:\.(\w+))?/.exec(path);
+  if (!m) return path;
+  const field = m[2] ?? 'event_seq';
+  const column =
+    field === 'event_id' ? 'event_seq' : field === 'observed_at' ? 'observed_at_ms' : field;
+  return `$.columns.${column}[${m[1]}]`;
 }

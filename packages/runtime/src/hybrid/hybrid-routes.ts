@@ -2,9 +2,12 @@
  * The origin side of hybrid mode (docs/hybrid.md): a customer-run runtime syncs its tenant's
  * configuration from `GET /api/v1/hybrid/snapshot` and reports the decisions it made locally
  * to `POST /api/v1/hybrid/events`. Both are signed with one of the tenant's API keys, like
- * runtime calls; neither ever answers with a secret.
+ * runtime calls; neither ever answers with a secret (the snapshot's `clearance_keys` are public
+ * keys: they verify clearance tokens, they cannot make one).
  */
+import { createHash } from 'node:crypto';
 import type { Hono } from 'hono';
+import type { ClearanceJwk } from '../challenge/clearance.js';
 import type { PolicyRuntime } from '../policy-runtime.js';
 import { errorBody } from '../protocol/answers.js';
 import { readBodyCapped } from '../protocol/body.js';
@@ -47,6 +50,16 @@ export function matchesEtag(header: string | undefined, version: string): boolea
   });
 }
 
+/**
+ * The snapshot's entity tag: the configuration version and the clearance keys' ids, so an edge
+ * holding the right configuration but old keys (the origin restarted with new ones) gets a 200
+ * with the new keys rather than a 304. `<version>.<first 16 hex of SHA-256 of the kids>`.
+ */
+export function snapshotEtag(version: string, keys: readonly ClearanceJwk[]): string {
+  const kids = keys.map((k) => k.kid).join(',');
+  return `${version}.${createHash('sha256').update(kids).digest('hex').slice(0, 16)}`;
+}
+
 /** GET /api/v1/hybrid/snapshot: the key's tenant's whole configuration, by version. */
 function snapshotHandler(runtime: PolicyRuntime, limits: HybridLimits) {
   return async (c: RuntimeContext): Promise<Response> => {
@@ -57,11 +70,13 @@ function snapshotHandler(runtime: PolicyRuntime, limits: HybridLimits) {
     const call = await checkHybridCall(c.req.raw, targetOf(c), new Uint8Array(0), runtime, limits);
     if (!call.ok) return refusal(call);
     const { tenant, key } = call;
+    const clearanceKeys = (await runtime.clearanceSigner()).verificationKeys;
     // Read together, with no await in between: the version always describes this config.
     const version = tenant.version;
     const config = syncedConfig(tenant.config);
-    const etag = { etag: `"${version}"` };
-    if (matchesEtag(c.req.header('if-none-match'), version)) {
+    const tag = snapshotEtag(version, clearanceKeys);
+    const etag = { etag: `"${tag}"` };
+    if (matchesEtag(c.req.header('if-none-match'), tag)) {
       return new Response(null, { status: 304, headers: { ...NO_STORE, ...etag } });
     }
     const body = {
@@ -70,6 +85,7 @@ function snapshotHandler(runtime: PolicyRuntime, limits: HybridLimits) {
       generated_at: new Date(runtime.now()).toISOString(),
       config,
       source: { source_id: key.sourceId ?? null, trust_level: key.trustLevel ?? null },
+      clearance_keys: clearanceKeys,
     };
     return json(200, body, etag);
   };

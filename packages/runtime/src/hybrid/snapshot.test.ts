@@ -40,13 +40,13 @@ async function version(key = WEB_KEY): Promise<string> {
 }
 
 describe('snapshot', () => {
-  it("answers the key's tenant's whole validated configuration, its version as ETag", async () => {
+  it("answers the key's tenant's whole validated configuration, its version in the ETag", async () => {
     const res = await getSnapshot(server.url);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const text = await res.text();
     const body = JSON.parse(text);
-    expect(res.headers.get('etag')).toBe(`"${body.version}"`);
+    expect(res.headers.get('etag')).toMatch(new RegExp(`^"${body.version}\\.[0-9a-f]{16}"$`));
     expect(body).toMatchObject({
       tenant_id: 'quickstart',
       source: { source_id: 'web-app', trust_level: 'high' },
@@ -142,6 +142,42 @@ describe('snapshot', () => {
     expect(unsigned.status).toBe(401);
     expect((await unsigned.json()).error.code).toBe('missing_credentials');
     expect((await fetch(`${server.url}${SNAPSHOT_PATH}`, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('clearance keys', () => {
+  it('carries the public keys that verify clearances (never a private part), in the ETag', async () => {
+    const body = await (await getSnapshot(server.url)).json();
+    const signer = await server.runtime.clearanceSigner();
+    expect(body.clearance_keys).toEqual(signer.verificationKeys);
+    expect(body.clearance_keys).toHaveLength(1);
+    const [jwk] = body.clearance_keys;
+    expect(Object.keys(jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+  });
+
+  it('a new key with the same configuration: same version, another ETag, no 304', async () => {
+    const first = await getSnapshot(server.url);
+    const etag = first.headers.get('etag')!;
+    const version = (await first.json()).version;
+    const rotated = await startRuntime({
+      tenants: [QUICKSTART_TENANT, OTHER_TENANT],
+      challenge: { secret: ['a-new-clearance-secret', CHALLENGE_SECRET] },
+    });
+    try {
+      const res = await getSnapshot(rotated.url, { headers: { 'if-none-match': etag } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('etag')).not.toBe(etag);
+      const body = await res.json();
+      expect(body.version).toBe(version);
+      // Both keys are published, the signing one first; the old one still verifies.
+      expect(body.clearance_keys).toHaveLength(2);
+      expect(body.clearance_keys[1]).toEqual(
+        (await getSnapshot(server.url).then((r) => r.json())).clearance_keys[0],
+      );
+    } finally {
+      await rotated.close();
+    }
   });
 });
 
