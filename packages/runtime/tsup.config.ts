@@ -1,3 +1,6 @@
 import { packageBuild } from '../../tsup.base.js';
 
-export default packageBuild({ entry: ['src/index.ts'], platform: 'node' });
+export default packageBuild({
+  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+  platform: 'node',
+});

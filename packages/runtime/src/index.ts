@@ -7,7 +7,24 @@ export {
 } from './admin/definitions.js';
 // Admin API: the tenant's definitions (actions, entities, mitigations, policies, rules).
 export { registerAdminApi, VERSION_HEADER } from './admin/definitions-api.js';
-
+// `esper capture run`: the capturing reverse proxy (see the README, "esper capture run").
+export {
+  CAPTURE_EXIT,
+  CAPTURE_USAGE,
+  type Capture,
+  type CaptureIo,
+  type CaptureOptions,
+  CaptureOriginError,
+  type CaptureProxy,
+  type CaptureProxyOptions,
+  CaptureRecorder,
+  type CaptureStats,
+  CaptureUsageError,
+  parseCaptureArgs,
+  runCapture,
+  startCapture,
+  startCaptureProxy,
+} from './capture/index.js';
 // Challenges and clearance.
 export {
   ChallengeStore,
@@ -36,6 +53,27 @@ export {
   tenantCliUsage,
   tenantStartupLines,
 } from './cli/tenant-cli.js';
+// The results console (see the README, "Results console").
+export {
+  type ActionCounts,
+  type ActivityEvent,
+  type ActivityOptions,
+  type AuditRow,
+  type ConsoleDataSource,
+  type ConsoleRouteOptions,
+  type ConsoleScope,
+  type ConsoleSnapshot,
+  consolePage,
+  consoleRoutes,
+  DecisionActivity,
+  type EntityCounts,
+  LATENCY_BOUNDS_US,
+  type LatencyHistogram,
+  type PolicyRow,
+  runtimeConsoleSource,
+  type SyncStatus,
+  type TimelineBucket,
+} from './console/index.js';
 // Hybrid mode, origin side: configuration snapshots and locally made decisions.
 export {
   DEFAULT_MAX_EVENT_IDS,

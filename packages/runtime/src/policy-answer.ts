@@ -44,6 +44,7 @@ export async function policyAnswer(
   key: RuntimeKey,
 ): Promise<RuntimeDecision> {
   const nowMs = runtime.now();
+  const started = performance.now();
   const { clearance, refused } = await verifyClearance(runtime, tenant, body, nowMs);
   const fields = encodeFields(body, {
     source_id: key.sourceId,
@@ -58,7 +59,10 @@ export async function policyAnswer(
     clearance,
     clearanceRefused: refused,
   });
-  tenant.count(decision, answer.action, clearanceWaives(decision, clearance !== undefined));
+  tenant.count(decision, answer.action, clearanceWaives(decision, clearance !== undefined), {
+    clientIp: body.request.client_ip,
+    latencyUs: Math.round((performance.now() - started) * 1000),
+  });
 
   if (answer.action === 'challenge' && answer.mode === 'live') {
     runtime.challenges.add({

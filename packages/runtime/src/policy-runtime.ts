@@ -39,8 +39,11 @@ export interface PolicyRuntimeOptions {
     clearanceTtlSeconds?: number;
     /** How long a challenge can be solved after the decision. Default 600. */
     challengeTtlSeconds?: number;
-    /** Key material for the token HMAC (hashed to 32 bytes). Default: random per runtime. */
-    secret?: string;
+    /**
+     * Key material of the token signing key (an ES256 key derived from it). Several: the first
+     * signs, all verify and are published in snapshots (key rotation). Default: random per runtime.
+     */
+    secret?: string | readonly string[];
     /** Challenges remembered at once (oldest dropped). Default 10 000. */
     maxPending?: number;
   };
@@ -84,7 +87,7 @@ export class PolicyRuntime {
   readonly logger: RuntimeLogger;
 
   private signer: Promise<ClearanceSigner> | undefined;
-  private readonly clearanceSecret: Uint8Array<ArrayBuffer>;
+  private readonly clearanceSecrets: Uint8Array<ArrayBuffer>[];
 
   constructor(options: PolicyRuntimeOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -94,12 +97,17 @@ export class PolicyRuntime {
     this.challenges = new ChallengeStore(options.challenge?.maxPending);
     this.challenge = challengeSettings(options.challenge);
     const secret = options.challenge?.secret;
+    if (secret !== undefined && typeof secret !== 'string' && secret.length === 0) {
+      throw new Error('challenge.secret must be a string or a non-empty list of strings');
+    }
     // Derived with SHA-256 so any configured string makes a full-size key; random otherwise,
     // so tokens of one run are worthless to the next.
-    this.clearanceSecret =
+    this.clearanceSecrets =
       secret === undefined
-        ? new Uint8Array(randomBytes(32))
-        : new Uint8Array(createHash('sha256').update(secret).digest());
+        ? [new Uint8Array(randomBytes(32))]
+        : (typeof secret === 'string' ? [secret] : [...secret]).map(
+            (s) => new Uint8Array(createHash('sha256').update(s).digest()),
+          );
     this.decisionTtl = {
       allow: options.decisionTtlSeconds?.allow ?? 0,
       block: options.decisionTtlSeconds?.block ?? 0,
@@ -112,7 +120,7 @@ export class PolicyRuntime {
 
   /** Signs and verifies clearance tokens (created once; key import is asynchronous). */
   clearanceSigner(): Promise<ClearanceSigner> {
-    this.signer ??= createClearanceSigner(this.clearanceSecret);
+    this.signer ??= createClearanceSigner(this.clearanceSecrets);
     return this.signer;
   }
 

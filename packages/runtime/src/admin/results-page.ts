@@ -1,5 +1,9 @@
-/** GET /results: every tenant's results as a small HTML page (the JSON is per tenant). */
-import { escapeHtml, page } from '../server/html.js';
+/**
+ * The parts of the results page that only a policy runtime has: the counts of each policy and
+ * rule split by operation mode (cloud, hybrid). The page itself is the results console
+ * (`console/`), served at GET /results by `registerRuntimeRoutes`.
+ */
+import { escapeHtml } from '../server/html.js';
 import type { PolicyResults, TenantResults } from '../tenants/tenant-state.js';
 
 const COLUMNS = '<th>observe</th><th>challenge</th><th>block</th><th>allow</th>';
@@ -8,17 +12,8 @@ function cells(r: PolicyResults): string {
   return `<td>${r.observe}</td><td>${r.challenge}</td><td>${r.block}</td><td>${r.allow}</td>`;
 }
 
-function table(title: string, rows: Record<string, PolicyResults>): string {
-  const ids = Object.keys(rows).sort();
-  if (ids.length === 0) return `<p>No ${escapeHtml(title.toLowerCase())} matched yet.</p>`;
-  const body = ids.map((id) => `<tr><td>${escapeHtml(id)}</td>${cells(rows[id]!)}</tr>`).join('\n');
-  return `<table><caption>${escapeHtml(title)}</caption>
-<tr><th>id</th>${COLUMNS}</tr>
-${body}</table>`;
-}
-
 /** The same counts, one row per policy or rule and operation mode (cloud, hybrid). */
-function byOperationMode(modes: TenantResults['by_operation_mode'] | undefined): string {
+export function byOperationMode(modes: TenantResults['by_operation_mode'] | undefined): string {
   if (!modes) return '';
   const rows: string[] = [];
   for (const kind of ['policies', 'rules'] as const) {
@@ -31,21 +26,7 @@ function byOperationMode(modes: TenantResults['by_operation_mode'] | undefined):
     }
   }
   if (rows.length === 0) return '';
-  return `<table><caption>By operation mode</caption>
+  return `<table data-table="by-operation-mode"><caption>By operation mode</caption>
 <tr><th>id</th><th>mode</th>${COLUMNS}</tr>
 ${rows.join('\n')}</table>`;
-}
-
-export function resultsPage(tenants: readonly TenantResults[]): string {
-  const sections = tenants.map((t) => {
-    const d = t.decisions;
-    const modes = t.by_operation_mode;
-    const split = modes ? ` (${modes.cloud.requests} cloud, ${modes.hybrid.requests} hybrid)` : '';
-    return `<h2>Tenant ${escapeHtml(t.tenant_id)}</h2>
-<p>${t.requests} requests${split}: ${d.allow} allowed, ${d.challenge} challenged, ${d.block} blocked, ${d.monitor} monitored; ${t.solved} challenges solved, ${t.cleared} cleared by a clearance.</p>
-${table('Policies', t.policies)}
-${table('Rules', t.rules)}
-${byOperationMode(modes)}`;
-  });
-  return page('Esper mock results', sections.join('\n') || '<p>No tenants configured.</p>');
 }

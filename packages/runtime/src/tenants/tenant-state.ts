@@ -18,6 +18,7 @@ import {
   type TenantConfig,
   type ValidationError,
 } from '@esper/policy';
+import { DecisionActivity } from '../console/activity.js';
 import { configVersion } from './config-version.js';
 import type { OriginPattern } from './origins.js';
 import type { ParsedTenant } from './tenant.js';
@@ -59,6 +60,16 @@ export interface HybridOutcome {
   mode: 'live' | 'monitor';
   /** The deciding policy or rule; null or absent when nothing matched. */
   policy_id?: string | null | undefined;
+  /** For the results console (a hybrid event carries them): when, from whom, how long. */
+  observed_at?: string;
+  request?: { client_ip?: string };
+  latency_us?: number;
+}
+
+/** What the results console records of a cloud decision besides the decision itself. */
+export interface DecisionFacts {
+  clientIp?: string | undefined;
+  latencyUs?: number | undefined;
 }
 
 /** Singular names of what the admin API changes, as audit actions and error codes spell them. */
@@ -155,12 +166,19 @@ export interface TenantState {
   record(entry: Omit<AuditEntry, 'id' | 'at'>): AuditEntry;
   auditLog(): readonly AuditEntry[];
   /** Counts one decision; `cleared`: a valid clearance turned its challenge into an allow. */
-  count(decision: Decision, enforced: 'allow' | 'challenge' | 'block', cleared: boolean): void;
+  count(
+    decision: Decision,
+    enforced: 'allow' | 'challenge' | 'block',
+    cleared: boolean,
+    facts?: DecisionFacts,
+  ): void;
   /** Counts one decision a hybrid runtime reported, as `count` counts the cloud's own. */
   countHybrid(outcome: HybridOutcome): void;
   /** Counts a solved challenge (a clearance token issued). */
   countSolved(): void;
   snapshot(): TenantResults;
+  /** Decisions over time, busiest clients and latency, for the results console (optional). */
+  readonly activity?: DecisionActivity;
 }
 
 export class MemoryTenantState implements TenantState {
@@ -174,12 +192,14 @@ export class MemoryTenantState implements TenantState {
   private results!: TenantResults;
   private audit: AuditEntry[] = [];
   private auditSequence = 0;
+  readonly activity: DecisionActivity;
 
   constructor(parsed: ParsedTenant, now: () => number) {
     this.id = parsed.config.tenant_id;
     this.returnOrigins = parsed.returnOrigins;
     this.initial = parsed.config;
     this.now = now;
+    this.activity = new DecisionActivity({ now });
     this.reset();
   }
 
@@ -212,6 +232,7 @@ export class MemoryTenantState implements TenantState {
       by_operation_mode: { cloud: emptyDecisionCounts(), hybrid: emptyDecisionCounts() },
     };
     this.audit = [];
+    this.activity.reset();
   }
 
   setConfig(config: TenantConfig): ValidationError[] | undefined {
@@ -249,8 +270,19 @@ export class MemoryTenantState implements TenantState {
   }
 
   /** Counts one decision; `cleared`: a valid clearance turned its challenge into an allow. */
-  count(decision: Decision, enforced: 'allow' | 'challenge' | 'block', cleared: boolean): void {
+  count(
+    decision: Decision,
+    enforced: 'allow' | 'challenge' | 'block',
+    cleared: boolean,
+    facts?: DecisionFacts,
+  ): void {
     const targets = [this.results, this.results.by_operation_mode.cloud];
+    this.activity.record({
+      action: enforced,
+      mode: decision.mode,
+      entity: facts?.clientIp,
+      latencyUs: facts?.latencyUs,
+    });
     if (cleared) this.results.cleared += 1;
     for (const into of targets) countRequest(into, decision.mode === 'monitor', enforced);
     for (const m of decision.matches) {
@@ -275,6 +307,14 @@ export class MemoryTenantState implements TenantState {
   countHybrid(outcome: HybridOutcome): void {
     const targets = [this.results, this.results.by_operation_mode.hybrid];
     const monitor = outcome.mode === 'monitor';
+    const observedMs = outcome.observed_at ? Date.parse(outcome.observed_at) : Number.NaN;
+    this.activity.record({
+      atMs: Number.isFinite(observedMs) ? observedMs : undefined,
+      action: outcome.action,
+      mode: outcome.mode,
+      entity: outcome.request?.client_ip,
+      latencyUs: outcome.latency_us,
+    });
     for (const into of targets) countRequest(into, monitor, outcome.action);
     const id = outcome.policy_id;
     if (id === undefined || id === null) return;
