@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEsper } from '@esper/core';
 import { esper } from '@esper/express';
+import { createHybrid } from '@esper/hybrid';
 import { Miniflare } from 'miniflare';
 import { frameworks } from '../../packages/express/test/server.js';
 import { bundleWorker } from '../conformance/targets/cloudflare-workerd.js';
@@ -92,7 +93,9 @@ export async function startExpressApp(key: RuntimeKey): Promise<BrowserApp> {
   const app = express();
   app.use(middleware);
   app.use((req, res) => {
-    res.type('html').send(appHtml(req.path, req.get('x-esper-decision') ?? null));
+    res
+      .type('html')
+      .send(appHtml(req.path, req.get('x-esper-decision') ?? null, req.get('x-esper-decision-id')));
   });
   const server = createServer(app);
   const url = await listen(server);
@@ -107,10 +110,47 @@ export async function startExpressApp(key: RuntimeKey): Promise<BrowserApp> {
   };
 }
 
-export async function startWorkerApp(key: RuntimeKey): Promise<BrowserApp> {
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * Hybrid mode in Express: `@esper/hybrid` synced from `key.apiBase` decides every request
+ * locally; core keeps `apiBase` only to trust the origin's challenge page as a redirect target.
+ */
+export async function startExpressHybridApp(key: RuntimeKey): Promise<BrowserApp> {
+  const hybrid = createHybrid({ ...key, pollIntervalMs: 1000, logger: quiet });
+  await hybrid.ready();
+  const express = frameworks.express5;
+  const middleware = esper({ ...key, timeoutMs: TIMEOUT_MS, env: {}, decider: hybrid.decider });
+  const app = express();
+  app.use(middleware);
+  app.use((req, res) => {
+    res
+      .type('html')
+      .send(appHtml(req.path, req.get('x-esper-decision') ?? null, req.get('x-esper-decision-id')));
+  });
+  const server = createServer(app);
+  const url = await listen(server);
+  const close = closer(server);
+  return {
+    name: 'express',
+    url,
+    close: async () => {
+      await close();
+      await middleware.close();
+      await hybrid.close();
+    },
+  };
+}
+
+/** Hybrid mode in workerd: fixtures/hybrid-worker.ts, a `createHybrid` per isolate. */
+export function startWorkerHybridApp(key: RuntimeKey): Promise<BrowserApp> {
+  return startWorkerApp(key, 'hybrid-worker.ts');
+}
+
+export async function startWorkerApp(key: RuntimeKey, fixture = 'worker.ts'): Promise<BrowserApp> {
   const mf = new Miniflare({
     modules: true,
-    script: await bundleWorker('../../browser/fixtures/worker.ts'),
+    script: await bundleWorker(`../../browser/fixtures/${fixture}`),
     compatibilityDate: '2025-07-01',
     host: '127.0.0.1',
     port: 0,

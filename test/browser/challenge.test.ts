@@ -140,7 +140,7 @@ describe.each(['core', 'express', 'cloudflare'])(
 
         const cookie = clearanceCookie(await context.cookies(target.url));
         expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false, path: '/' });
-        expect(cookie.value).toMatch(/^v1\./);
+        expect(cookie.value).toMatch(/^v2\./);
 
         // Without the query parameter: the cookie alone clears the challenge.
         const again = await page.goto(`${target.url}/members`);

@@ -1,4 +1,5 @@
-// `pnpm test:conformance`: runs the cross-adapter suite and prints target × scenario.
+// `pnpm test:conformance`: runs the cross-adapter suite and prints target × scenario, each cell
+// the cloud and the hybrid column's result.
 // With `--from report.json` it only prints the matrix from an existing vitest JSON report.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -21,10 +22,16 @@ if (!process.argv.includes('--from')) {
   );
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
+// Kept in step with scenarios.ts / world.ts.
 const LIMIT_SUFFIX = ' [platform limit]';
+const HYBRID_SUFFIX = ' [hybrid]';
+const NA_PREFIX = ' [n/a: ';
+const COLUMNS = ['cloud', 'hybrid'];
 const cells = new Map();
 const targets = [];
 const scenarios = [];
+/** `column\0scenario` → why the scenario cannot apply in that column. */
+const reasons = new Map();
 let loadFailures = 0;
 for (const suite of report.testResults) {
   if (!suite.name.includes('/test/conformance/')) continue;
@@ -33,24 +40,39 @@ for (const suite of report.testResults) {
     console.log(`conformance suite failed to load: ${suite.name}\n${suite.message}`);
   }
   for (const t of suite.assertionResults) {
-    const [target] = t.ancestorTitles;
+    const [described] = t.ancestorTitles;
     // A target's own platform checks (nested describes) count in CI's total, not in the matrix.
-    if (!target || t.ancestorTitles.length > 1) continue;
-    const limited = t.title.endsWith(LIMIT_SUFFIX);
-    const title = limited ? t.title.slice(0, -LIMIT_SUFFIX.length) : t.title;
+    if (!described || t.ancestorTitles.length > 1) continue;
+    const column = described.endsWith(HYBRID_SUFFIX) ? 'hybrid' : 'cloud';
+    const target = column === 'hybrid' ? described.slice(0, -HYBRID_SUFFIX.length) : described;
+    let title = t.title;
+    let status = t.status;
+    const na = title.indexOf(NA_PREFIX);
+    if (na >= 0 && title.endsWith(']') && status !== 'failed') {
+      reasons.set(`${column}\u0000${title.slice(0, na)}`, title.slice(na + NA_PREFIX.length, -1));
+      title = title.slice(0, na);
+      status = 'n/a';
+    }
+    const limited = title.endsWith(LIMIT_SUFFIX);
+    if (limited) title = title.slice(0, -LIMIT_SUFFIX.length);
     if (!targets.includes(target)) targets.push(target);
     if (!scenarios.includes(title)) scenarios.push(title);
     // A limitation "passes" when the scenario failed, as the platform makes it fail.
-    cells.set(`${target}\u0000${title}`, limited && t.status === 'passed' ? 'limit' : t.status);
+    cells.set(
+      `${target}\u0000${column}\u0000${title}`,
+      limited && status === 'passed' ? 'limit' : status,
+    );
   }
 }
+const cell = (target, column, scenario) => cells.get(`${target}\u0000${column}\u0000${scenario}`);
 // Only describes that ran the shared scenarios are targets (every one has 'allow'); other
 // tests living in test/conformance (README checks) are not part of the matrix.
 for (const t of [...targets]) {
-  if (!cells.has(`${t}\u0000allow`)) targets.splice(targets.indexOf(t), 1);
+  if (!cell(t, 'cloud', 'allow')) targets.splice(targets.indexOf(t), 1);
 }
 for (const s of [...scenarios]) {
-  if (!targets.some((t) => cells.has(`${t}\u0000${s}`))) scenarios.splice(scenarios.indexOf(s), 1);
+  if (!targets.some((t) => COLUMNS.some((c) => cell(t, c, s))))
+    scenarios.splice(scenarios.indexOf(s), 1);
 }
 if (targets.length === 0) {
   console.log('conformance: no results');
@@ -59,22 +81,35 @@ if (targets.length === 0) {
 const mark = {
   passed: 'pass',
   limit: 'limit',
+  'n/a': 'n/a',
   failed: 'FAIL',
   skipped: 'skip',
   pending: 'skip',
   todo: 'todo',
 };
+const OK = new Set(['passed', 'limit', 'n/a']);
 const width = Math.max(...scenarios.map((s) => s.length));
-console.log(`\nConformance matrix (${targets.length} targets × ${scenarios.length} scenarios)`);
-console.log(`${''.padEnd(width)} | ${targets.join(' | ')}`);
+const widths = targets.map((t) => Math.max(t.length, 'limit/limit'.length));
+console.log(
+  `\nConformance matrix (${targets.length} targets × ${scenarios.length} scenarios; each cell: cloud/hybrid)`,
+);
+console.log(`${''.padEnd(width)} | ${targets.map((t, i) => t.padEnd(widths[i])).join(' | ')}`);
 let failed = loadFailures;
 for (const s of scenarios) {
-  const row = targets.map((t) => {
-    const status = cells.get(`${t}\u0000${s}`);
-    if (status !== 'passed' && status !== 'limit') failed++;
-    return (mark[status] ?? '—').padEnd(t.length);
+  const row = targets.map((t, i) => {
+    const both = COLUMNS.map((c) => {
+      const status = cell(t, c, s);
+      if (!OK.has(status)) failed++;
+      return mark[status] ?? '—';
+    });
+    return both.join('/').padEnd(widths[i]);
   });
   console.log(`${s.padEnd(width)} | ${row.join(' | ')}`);
+}
+if (reasons.size > 0) console.log('\nn/a: scenarios that cannot apply in a column, and why');
+for (const [key, reason] of reasons) {
+  const [column, scenario] = key.split('\u0000');
+  console.log(`  ${column}: ${scenario}: ${reason}`);
 }
 console.log(failed === 0 ? 'conformance: all passed' : `conformance: ${failed} cell(s) not passed`);
 process.exit(failed === 0 ? 0 : 1);

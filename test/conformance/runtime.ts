@@ -1,12 +1,10 @@
 import { Buffer } from 'node:buffer';
 import { connect, createServer, type Socket } from 'node:net';
+import { type RuntimeServer, startRuntime, type TenantResults } from '@esper/runtime';
 import { type MockAnswer, type MockRuntime, startMockRuntime } from '@esper/testing';
+import { CONFORMANCE_TENANT, TENANT_ID, TEST_KEY } from './tenant.js';
 
-export const TEST_KEY = {
-  apiKey: 'conformance_key',
-  secret: 'conformance_secret_0123456789abcdef',
-  sourceId: 'conformance',
-};
+export { TEST_KEY };
 
 const cookiesAnswer = {
   action: 'allow' as const,
@@ -72,48 +70,138 @@ async function startScriptedRuntime(): Promise<MockRuntime> {
   });
 }
 
-/** The mock runtime behind a TCP tap: `wire()` is every byte any client sent it. */
-export interface ConformanceRuntime extends MockRuntime {
+/** A TCP tap in front of a server: every byte clients sent, and a switch that cuts them off. */
+interface Tap {
+  url: string;
+  port: number;
   wire(): Buffer;
+  /** While true, every request is cut off before it reaches the server (the network is down). */
+  down: boolean;
+  /** The request lines cut off while down, in order. */
+  refused: string[];
+  close(): Promise<void>;
 }
 
 /**
- * Starts the scripted runtime behind a byte-level tap. The mock only records parsed
- * headers and bodies; the tap sees what actually crossed the socket (request line, every
- * header line, chunked framing), so a secret sent in any header or encoding is caught.
+ * The tap sees what actually crossed the socket (request line, every header line, chunked
+ * framing), so a secret sent in any header or encoding is caught. A request arriving while
+ * `down` (on a new or a kept-alive connection) is answered by a reset, as an unreachable
+ * server's would be.
  */
-export async function startConformanceRuntime(): Promise<ConformanceRuntime> {
-  const runtime = await startScriptedRuntime();
+async function startTap(upstreamPort: number): Promise<Tap> {
   const chunks: Buffer[] = [];
   const sockets = new Set<Socket>();
-  const tap = createServer((client) => {
-    const upstream = connect(runtime.port, '127.0.0.1');
+  const server = createServer((client) => {
+    const upstream = connect(upstreamPort, '127.0.0.1');
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('error', () => {});
       s.once('close', () => sockets.delete(s));
     }
-    client.on('data', (chunk: Buffer) => chunks.push(chunk));
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      if (tap.down) {
+        tap.refused.push(chunk.toString('latin1').split('\r\n', 1)[0]!);
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      chunks.push(chunk);
+      upstream.write(chunk);
+    });
+    client.once('end', () => upstream.end());
     upstream.pipe(client);
-    // A client that aborts (timeout) must close the mock's side too, as a direct socket would.
+    // A client that aborts (timeout) must close the server's side too, as a direct socket would.
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
   });
-  await new Promise<void>((resolve) => tap.listen(0, '127.0.0.1', resolve));
-  const port = (tap.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const tap: Tap = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    wire: () => Buffer.concat(chunks),
+    down: false,
+    refused: [],
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return tap;
+}
+
+/** The mock runtime behind a TCP tap: `wire()` is every byte any client sent it. */
+export interface ConformanceRuntime extends MockRuntime {
+  wire(): Buffer;
+}
+
+/** Starts the scripted runtime (the cloud column's) behind a byte-level tap. */
+export async function startConformanceRuntime(): Promise<ConformanceRuntime> {
+  const runtime = await startScriptedRuntime();
+  const tap = await startTap(runtime.port);
   return {
     ...runtime,
     get requests() {
       return runtime.requests;
     },
-    url: `http://127.0.0.1:${port}`,
-    port,
-    wire: () => Buffer.concat(chunks),
+    url: tap.url,
+    port: tap.port,
+    wire: tap.wire,
     async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => tap.close(() => resolve()));
+      await tap.close();
       await runtime.close();
     },
   };
+}
+
+/**
+ * The hybrid column's origin: the real `@esper/runtime` serving the conformance tenant
+ * (./tenant.ts), behind the same tap. Adapters sync its snapshot and report events to it.
+ */
+export interface ConformanceOrigin extends Omit<Tap, 'close'> {
+  server: RuntimeServer;
+  /** The admin API (`/tenants/…`), with the origin's admin token; not through the tap. */
+  admin(method: string, path: string, body?: unknown): Promise<Response>;
+  results(): Promise<TenantResults>;
+  close(): Promise<void>;
+}
+
+export async function startConformanceOrigin(): Promise<ConformanceOrigin> {
+  const server = await startRuntime({ tenants: [CONFORMANCE_TENANT] });
+  const tap = await startTap(server.port);
+  const admin = (method: string, path: string, body?: unknown) =>
+    fetch(server.url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${server.adminToken}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const origin: ConformanceOrigin = {
+    server,
+    get url() {
+      return tap.url;
+    },
+    port: tap.port,
+    wire: tap.wire,
+    get down() {
+      return tap.down;
+    },
+    set down(value: boolean) {
+      tap.down = value;
+    },
+    refused: tap.refused,
+    admin,
+    async results() {
+      const res = await admin('GET', `/tenants/${TENANT_ID}/results`);
+      if (res.status !== 200) throw new Error(`results: HTTP ${res.status}`);
+      return (await res.json()) as TenantResults;
+    },
+    async close() {
+      await tap.close();
+      await server.close();
+    },
+  };
+  return origin;
 }

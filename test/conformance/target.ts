@@ -12,6 +12,32 @@ export interface TargetOptions {
   secret: string;
   mode: 'live' | 'monitor';
   timeoutMs: number;
+  /**
+   * Set in the hybrid column: the adapter gets a local decider (`@esper/hybrid`) synced from
+   * `runtimeUrl`, then the real `@esper/runtime` origin, instead of calling it per request.
+   */
+  hybrid?: HybridTargetOptions;
+}
+
+export interface HybridTargetOptions {
+  /** The decider's `pollIntervalMs`. */
+  pollIntervalMs: number;
+}
+
+/**
+ * The settings of a target configured by its environment or bindings (workerd, a Node child,
+ * `next start`): the `ESPER_*` variables, and in the hybrid column the poll interval, which the
+ * fixture's `hybridFor` (fixtures/hybrid.ts) reads to make its decider.
+ */
+export function targetEnv(o: TargetOptions): Record<string, string> {
+  return {
+    ESPER_API_KEY: o.apiKey,
+    ESPER_API_SECRET: o.secret,
+    ESPER_API_BASE: o.runtimeUrl,
+    ESPER_MODE: o.mode,
+    ESPER_TIMEOUT_MS: String(o.timeoutMs),
+    ...(o.hybrid && { CONFORMANCE_HYBRID_POLL_MS: String(o.hybrid.pollIntervalMs) }),
+  };
 }
 
 export interface TargetRequest {

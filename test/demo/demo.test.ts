@@ -29,6 +29,23 @@ type Summary = {
     requests: number;
     policies: Record<string, { observe: number; challenge: number; block: number }>;
   };
+  hybrid?: {
+    summaries: Array<{
+      adapter: string;
+      requests: number;
+      decided: number;
+      counts: Record<'allow' | 'challenge' | 'block' | 'skipped', number>;
+      latency: { pairs: number; p50: number; p99: number } | null;
+      problems: string[];
+    }>;
+    results: {
+      by_operation_mode: Record<
+        'cloud' | 'hybrid',
+        { requests: number; decisions: Record<string, number> }
+      >;
+    };
+    check: { problems: string[] };
+  };
   failures: string[];
 };
 
@@ -81,8 +98,52 @@ function printedTables(output: string) {
 const readSummary = (out: string): Summary =>
   JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
 
+/**
+ * The hybrid pass: the same adapters pointed at `esper run`, a plain app behind `esper capture
+ * run --enforce`. What the clients saw, against what `esper origin` counted: every request but
+ * the static assets decided once locally and reported, none in cloud mode.
+ */
+function checkHybridPass(summary: Summary, printed: ReturnType<typeof printedTables>) {
+  const hybrid = summary.hybrid!;
+  expect(hybrid.summaries.map((s) => s.adapter)).toEqual([
+    'cloudflare',
+    'lambda',
+    'express',
+    'hono',
+    'capture',
+  ]);
+  for (const s of hybrid.summaries) {
+    expect(s.problems, s.adapter).toEqual([]);
+    expect(s.counts.challenge, s.adapter).toBeGreaterThan(0);
+    expect(s.counts.block, s.adapter).toBeGreaterThan(0);
+    expect(s.counts.allow, s.adapter).toBeGreaterThan(0);
+    expect(s.decided, s.adapter).toBe(s.requests - s.counts.skipped);
+    expect(s.latency?.pairs, s.adapter).toBeGreaterThan(0);
+  }
+  const { cloud, hybrid: local } = hybrid.results.by_operation_mode;
+  const sent = hybrid.summaries.reduce((n, s) => n + s.requests - s.counts.skipped, 0);
+  const stopped = hybrid.summaries.reduce((n, s) => n + s.counts.challenge + s.counts.block, 0);
+  expect(local.requests).toBe(sent);
+  expect(cloud.requests).toBe(0);
+  expect((local.decisions.challenge ?? 0) + (local.decisions.block ?? 0)).toBe(stopped);
+  expect(hybrid.check.problems).toEqual([]);
+  // Cloud and hybrid latency side by side: a row per adapter, capture hybrid only.
+  const latency = printed.at(-1)!.cells;
+  expect(latency[0]).toEqual([
+    'adapter',
+    'cloud p50',
+    'cloud p99',
+    'hybrid p50',
+    'hybrid p99',
+    'pairs',
+  ]);
+  for (const row of latency.slice(1, 5))
+    expect(row.slice(1, 5).every((c) => /ms$/.test(c!))).toBe(true);
+  expect(latency[5]?.slice(0, 3)).toEqual(['capture', '—', '—']);
+}
+
 describe('pnpm demo (DEMO_SKIP=nextjs)', () => {
-  it('runs four examples, each challenging, blocking and allowing its users; exits 0', async () => {
+  it('runs four examples, each challenging, blocking and allowing its users, in the cloud and the hybrid pass; exits 0', async () => {
     const { code, output, out } = await demo({ DEMO_SKIP: 'nextjs' }, 85_000);
     expect(code, output).toBe(0);
     const summary = readSummary(out);
@@ -120,6 +181,8 @@ describe('pnpm demo (DEMO_SKIP=nextjs)', () => {
       expect.stringMatching(/^Adapters/),
       expect.stringMatching(/^Clients/),
       expect.stringMatching(/^Policies/),
+      expect.stringMatching(/^Hybrid pass/),
+      expect.stringMatching(/^Latency: cloud vs hybrid/),
     ]);
     expect(tablesOf(html)).toEqual(printed.map((t) => t.cells));
     for (const t of printed) expect(html).toContain(t.title.replaceAll("'", '&#39;'));
@@ -127,6 +190,7 @@ describe('pnpm demo (DEMO_SKIP=nextjs)', () => {
     expect(html).toContain('added p50');
     expect(html).toMatch(/<h2 class="ok">OK<\/h2>/);
     expect(html).not.toMatch(/No (rules|policies) matched/);
+    checkHybridPass(summary, printed);
   }, 90_000);
 
   it('exits 1 and says what is missing when nothing is enforced (DEMO_MODE=monitor)', async () => {

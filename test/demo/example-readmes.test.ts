@@ -173,10 +173,13 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
   return r.stdout;
 }
 
-/** The README's `npx esper-mock …` line, run as written plus `--port 0`; its output checked. */
+/**
+ * The README's `npx esper-mock …` line (or, in the hybrid examples, `npx esper origin …`, the
+ * origin stand-in they sync from), run as written plus `--port 0`; its output checked.
+ */
 async function startMock(dir: string, blocks: string[][]) {
-  const block = blocks.find((b) => b[0]?.startsWith('npx esper-mock'));
-  if (!block) throw new Error('no `npx esper-mock` block');
+  const block = blocks.find((b) => /^npx esper(-mock| origin) /.test(b[0] ?? ''));
+  if (!block) throw new Error('no `npx esper-mock` or `npx esper origin` block');
   const args = words(split(block[0]!).command).slice(1);
   // `--yes=false`: the bin the workspace install linked; never installs a package of that name.
   // The lines the README shows under the command, with its port 8787; ready once all of them
@@ -262,28 +265,30 @@ const nodeDev: App = async (dir, mockUrl) => {
   return `http://localhost:${port}`;
 };
 
-const APPS: Record<string, { app?: App; lines: RegExp }> = {
-  'cloudflare-worker': {
-    /** `cp .dev.vars.example .dev.vars` + `npm run dev` (scripts/dev.mjs: .dev.vars as bindings). */
-    app: async (dir, mockUrl) => {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-      expect(pkg.scripts.dev).toBe('node scripts/dev.mjs');
-      const { file } = settings(dir, '.dev.vars.example', mockUrl);
-      const port = await freePort();
-      // scripts/dev.mjs reads .dev.vars from the folder: the same, with the temporary copy.
-      const script = `import { readDevVars, startWorker } from './scripts/local.mjs';
+/** `cp .dev.vars.example .dev.vars` + `npm run dev` (scripts/dev.mjs: .dev.vars as bindings). */
+const workerDev: App = async (dir, mockUrl) => {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  expect(pkg.scripts.dev).toBe('node scripts/dev.mjs');
+  const { file } = settings(dir, '.dev.vars.example', mockUrl);
+  const port = await freePort();
+  // scripts/dev.mjs reads .dev.vars from the folder: the same, with the temporary copy.
+  const script = `import { readDevVars, startWorker } from './scripts/local.mjs';
 const { mf, url } = await startWorker({ bindings: readDevVars(${JSON.stringify(file)}), port: ${port} });
 console.log('worker listening on ' + url);
 process.on('SIGTERM', () => mf.dispose().then(() => process.exit(0)));`;
-      await start(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: dir,
-        ready: /worker listening on/,
-      });
-      return `http://127.0.0.1:${port}`;
-    },
-    lines: /^curl /,
-  },
+  await start(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: dir,
+    ready: /worker listening on/,
+  });
+  return `http://127.0.0.1:${port}`;
+};
+
+const APPS: Record<string, { app?: App; lines: RegExp }> = {
+  'cloudflare-worker': { app: workerDev, lines: /^curl / },
+  // Hybrid mode: synced from `npx esper origin`, every request decided in the app.
+  'cloudflare-worker-hybrid': { app: workerDev, lines: /^curl / },
   'express-heroku': { app: nodeDev, lines: /^curl / },
+  'express-hybrid': { app: nodeDev, lines: /^curl / },
   hono: { app: nodeDev, lines: /^curl / },
   nextjs: {
     /** `cp .env.example .env.local` + `npm run dev` ("next dev"). */

@@ -1,15 +1,23 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
-import type { TargetInstance, TargetOptions, TargetRequest, TargetResponse } from '../target.js';
+import {
+  type TargetInstance,
+  type TargetOptions,
+  type TargetRequest,
+  type TargetResponse,
+  targetEnv,
+} from '../target.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * Bundles a worker entry as wrangler would, resolving workspace packages to their sources
- * (the "@esper/source" export condition), so no test needs a build.
+ * (the "@esper/source" export condition), so no test needs a build. `hybrid` is the conformance
+ * column a fixture is built for (`process.env.CONFORMANCE_HYBRID`, '1' or ''): a worker sees its
+ * bindings only per request, too late to choose its options at module scope.
  */
-export async function bundleWorker(entry: string): Promise<string> {
+export async function bundleWorker(entry: string, hybrid = false): Promise<string> {
   const out = await build({
     entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
     bundle: true,
@@ -18,6 +26,7 @@ export async function bundleWorker(entry: string): Promise<string> {
     conditions: ['@esper/source', 'workerd', 'worker', 'browser'],
     // pnpm's hoisted store: where '@esper/*' and 'hono' live for files outside the packages.
     nodePaths: [`${ROOT}node_modules/.pnpm/node_modules`],
+    define: { 'process.env.CONFORMANCE_HYBRID': JSON.stringify(hybrid ? '1' : '') },
     write: false,
     logLevel: 'silent',
   });
@@ -37,13 +46,7 @@ export async function startWorkerd(
     modules: true,
     script,
     compatibilityDate: '2025-07-01',
-    bindings: {
-      ESPER_API_KEY: options.apiKey,
-      ESPER_API_SECRET: options.secret,
-      ESPER_API_BASE: options.runtimeUrl,
-      ESPER_MODE: options.mode,
-      ESPER_TIMEOUT_MS: String(options.timeoutMs),
-    },
+    bindings: targetEnv(options),
   });
   await mf.ready;
   return {

@@ -5,6 +5,9 @@ import { bundleWorker, startWorkerd } from './cloudflare-workerd.js';
 export const cloudflareTarget: Target = {
   name: 'cloudflare',
   async start(options) {
-    return startWorkerd(await bundleWorker('../fixtures/cloudflare/worker.ts'), options);
+    return startWorkerd(
+      await bundleWorker('../fixtures/cloudflare/worker.ts', options.hybrid !== undefined),
+      options,
+    );
   },
 };

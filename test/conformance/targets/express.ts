@@ -1,16 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { type EsperExpressOptions, esper } from '@esper/express';
 import { type FrameworkName, frameworks, listen } from '../../../packages/express/test/server.js';
+import { hybridOf } from '../fixtures/hybrid.js';
 import { APP_CONTRACT, type Target, type TargetOptions, toTargetResponse } from '../target.js';
 
 /**
  * Express behind the Heroku router. `express4` is configured in code with the `heroku` preset;
  * `express5` the way a Heroku app is: config vars (`ESPER_*`) and `DYNO` in its environment.
  */
-function options(name: FrameworkName, o: TargetOptions): EsperExpressOptions {
+function options(
+  name: FrameworkName,
+  o: TargetOptions,
+  decider: EsperExpressOptions['decider'],
+): EsperExpressOptions {
   const app = {
     failClosedRoutes: [...APP_CONTRACT.failClosedRoutes],
     fields: (request: Request) => ({ email: request.headers.get(APP_CONTRACT.fieldsHeader) }),
+    ...(decider && { decider }),
   };
   if (name === 'express4') {
     return {
@@ -41,7 +47,8 @@ function expressTarget(name: FrameworkName): Target {
     name,
     async start(o) {
       const express = frameworks[name];
-      const middleware = esper(options(name, o));
+      const hybrid = await hybridOf(o);
+      const middleware = esper(options(name, o, hybrid?.decider));
       const app = express();
       app.use(middleware);
       app.use(express.json());
@@ -77,6 +84,7 @@ function expressTarget(name: FrameworkName): Target {
         async close() {
           await server.close();
           await middleware.close();
+          await hybrid?.close();
         },
       };
     },

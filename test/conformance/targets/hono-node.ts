@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { type Target, toTargetResponse } from '../target.js';
+import { type Target, targetEnv, toTargetResponse } from '../target.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-async function bundleServer(): Promise<string> {
+async function bundleServer(hybrid: boolean): Promise<string> {
   const out = await build({
     entryPoints: [fileURLToPath(new URL('../fixtures/hono-app/node-server.ts', import.meta.url))],
     bundle: true,
@@ -19,6 +19,7 @@ async function bundleServer(): Promise<string> {
     // Workspace packages from their sources: no test needs a build.
     conditions: ['@esper/source', 'module'],
     nodePaths: [`${ROOT}node_modules/.pnpm/node_modules`],
+    define: { 'process.env.CONFORMANCE_HYBRID': JSON.stringify(hybrid ? '1' : '') },
     write: false,
     logLevel: 'silent',
   });
@@ -48,16 +49,9 @@ export const honoNodeTarget: Target = {
   async start(options) {
     const dir = await mkdtemp(join(tmpdir(), 'esper-hono-node-'));
     const file = join(dir, 'server.mjs');
-    await writeFile(file, await bundleServer());
+    await writeFile(file, await bundleServer(options.hybrid !== undefined));
     const child = spawn(process.execPath, [file], {
-      env: {
-        PATH: process.env.PATH,
-        ESPER_API_KEY: options.apiKey,
-        ESPER_API_SECRET: options.secret,
-        ESPER_API_BASE: options.runtimeUrl,
-        ESPER_MODE: options.mode,
-        ESPER_TIMEOUT_MS: String(options.timeoutMs),
-      },
+      env: { PATH: process.env.PATH, ...targetEnv(options) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const base = `http://127.0.0.1:${await waitForPort(child)}`;

@@ -5,6 +5,9 @@ import { bundleWorker, startWorkerd } from './cloudflare-workerd.js';
 export const honoWorkersTarget: Target = {
   name: 'hono-workers',
   async start(options) {
-    return startWorkerd(await bundleWorker('../fixtures/hono-app/app.ts'), options);
+    return startWorkerd(
+      await bundleWorker('../fixtures/hono-app/app.ts', options.hybrid !== undefined),
+      options,
+    );
   },
 };

@@ -15,6 +15,7 @@ import { esperMiddleware, type LambdaEsperOptions, withEsper } from '@esper/lamb
 // imported from there; see the note in the lambda adapter's hand-off.
 import middy from '../../../packages/lambda/node_modules/@middy/core/index.js';
 import { lambdaContext as sharedLambdaContext } from '../../helpers/lambda-context.mjs';
+import { hybridOf } from '../fixtures/hybrid.js';
 import {
   APP_CONTRACT,
   type Target,
@@ -240,8 +241,12 @@ export function conformanceHandler(kind: Kind) {
   };
 }
 
-export function esperOptions(o: TargetOptions): LambdaEsperOptions {
+export function esperOptions(
+  o: TargetOptions,
+  decider?: LambdaEsperOptions['decider'],
+): LambdaEsperOptions {
   return {
+    ...(decider && { decider }),
     apiBase: o.runtimeUrl,
     apiKey: o.apiKey,
     secret: o.secret,
@@ -258,14 +263,15 @@ function lambdaTarget(name: string, kind: Kind, useMiddy = false): Target {
     name,
     async start(options) {
       const app = conformanceHandler(kind);
+      const hybrid = await hybridOf(options);
       let invoke: (event: Json, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
       let close: () => Promise<void>;
       if (useMiddy) {
-        const mw = esperMiddleware(esperOptions(options));
+        const mw = esperMiddleware(esperOptions(options, hybrid?.decider));
         invoke = middy(app).use(mw);
         close = () => mw.esper.close();
       } else {
-        const handler = withEsper(app, esperOptions(options));
+        const handler = withEsper(app, esperOptions(options, hybrid?.decider));
         invoke = handler;
         close = () => handler.esper.close();
       }
@@ -274,7 +280,10 @@ function lambdaTarget(name: string, kind: Kind, useMiddy = false): Target {
           return toTargetResponse(kind, await invoke(buildEvent(kind, req), lambdaContext()));
         },
         expectedClientIp: (platformIp) => platformIp,
-        close,
+        async close() {
+          await close();
+          await hybrid?.close();
+        },
       };
     },
   };

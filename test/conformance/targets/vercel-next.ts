@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildNextApp, startNextApp } from '../../helpers/next-app.mjs';
-import { type Target, type TargetRequest, toTargetResponse } from '../target.js';
+import { type Target, type TargetRequest, targetEnv, toTargetResponse } from '../target.js';
 
 const VERCEL_PKG = fileURLToPath(new URL('../../../packages/vercel/', import.meta.url));
 const NEXT_BIN = `${VERCEL_PKG}node_modules/next/dist/bin/next`;
@@ -53,13 +53,7 @@ export const nextTarget = (name: string, fixture: string): Target => ({
     const next = await startNextApp({
       appDir,
       nextBin: NEXT_BIN,
-      env: {
-        ESPER_API_BASE: options.runtimeUrl,
-        ESPER_API_KEY: options.apiKey,
-        ESPER_API_SECRET: options.secret,
-        ESPER_MODE: options.mode,
-        ESPER_TIMEOUT_MS: String(options.timeoutMs),
-      },
+      env: targetEnv(options),
       // Also the first request, which loads the proxy and warms fetch (see targets/vercel.ts).
       ready: (origin) => viaVercel(origin)({ path: '/__warmup', platformIp: '192.0.2.1' }),
     });

@@ -1,4 +1,5 @@
 import { withEsper } from '@esper/vercel';
+import { hybridOf } from '../fixtures/hybrid.js';
 import {
   APP_CONTRACT,
   conformanceApp,
@@ -59,7 +60,9 @@ export function vercelTarget(name: string): Target {
   return {
     name,
     async start(options) {
+      const hybrid = await hybridOf(options);
       const middleware = withEsper({
+        ...(hybrid && { decider: hybrid.decider }),
         apiBase: options.runtimeUrl,
         apiKey: options.apiKey,
         secret: options.secret,
@@ -86,6 +89,7 @@ export function vercelTarget(name: string): Target {
         expectedClientIp: (platformIp) => platformIp,
         async close() {
           await Promise.allSettled(background);
+          await hybrid?.close();
         },
       };
     },
