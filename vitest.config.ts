@@ -18,6 +18,7 @@ const BUILT = [
   'packages/express/src/middleware.test.ts',
   'packages/express/src/readme.test.ts',
   'packages/lambda/src/startup.test.ts',
+  'packages/runtime/src/cli/readme.test.ts',
 ];
 const BUILD_IF_STALE = './scripts/vitest-build-if-stale.mjs';
 

@@ -4,10 +4,13 @@
 //   actions, one request per macrotask; every decision checked `source: 'local'`.
 // - calls_per_decision: requests the origin recorded during that run, other than snapshot polls
 //   and event batches (counted and reported apart), per decision.
-// - bundle_gzip: an edge entry wiring @esper/cloudflare's withEsper with createHybrid's decider.
+// - bundle_gzip: an edge entry wiring @esper/cloudflare's withEsper with createHybrid's decider
+//   (bundle_source_min_by_file: the same entry from the sources, minified bytes per policy and
+//   hybrid source file).
 // - sync_lag_ms: a rule created (then deleted) through origin's definitions API, timed to the
 //   first local decision that reflects it, polling every pollIntervalMs.
-// - reporter_cpu_ratio: process CPU at 5,000 decisions/s with event reporting on / off.
+// - reporter_cpu_ratio: process CPU at 5,000 decisions/s with event reporting on / off: the
+//   median of 5 back-to-back pairs' ratios (reporter_cpu_us_per_decision: each side's median).
 // - scale_ratio_1000: one evaluation, 1,000 + 1,000 vs 10 + 10 rules and policies (+ profile).
 // Usage: node bench/hybrid.mjs [--quick]   (after `pnpm build`)
 import { execFileSync, fork } from 'node:child_process';
@@ -56,6 +59,17 @@ export default withEsper(
       '@esper/hybrid': here('../packages/hybrid/dist/index.js'),
     },
   });
+  // The same entry bundled from the TypeScript sources: bytes per policy / hybrid source file.
+  const src = (pkg, file = 'index') => here(`../packages/${pkg}/src/${file}.ts`);
+  const bySource = await bundleSize(entry, {
+    alias: {
+      '@esper/cloudflare': src('cloudflare'),
+      '@esper/hybrid': src('hybrid'),
+      '@esper/policy': src('policy'),
+      '@esper/core/adapter': src('core', 'adapter'),
+      '@esper/core': src('core'),
+    },
+  });
   rmSync(dir, { recursive: true, force: true });
   if (b.nodeImports.length) throw new Error(`the edge bundle imports ${b.nodeImports}`);
   const byPackage = {};
@@ -66,6 +80,11 @@ export default withEsper(
   result.bundle_min = b.min;
   result.bundle_gzip = b.gzip;
   result.bundle_min_by_package = byPackage;
+  result.bundle_source_min_by_file = Object.fromEntries(
+    Object.entries(bySource.files)
+      .filter(([file]) => /packages\/(policy|hybrid)\/src\//.test(file))
+      .map(([file, bytes]) => [file.replace(/^.*packages\//, ''), bytes]),
+  );
   log(`bundle ${b.min} B min / ${b.gzip} B gzip`);
 }
 
@@ -143,6 +162,7 @@ await hybrid.ready();
   const hybridBefore = (await origin.results()).by_operation_mode.hybrid.requests;
   const from = await nextIndex();
   const times = new Float64Array(N);
+  const { sent: sentBefore, dropped: droppedBefore } = hybrid.status().events;
   const actions = {};
   const started = performance.now();
   for (let i = 0; i < N; i++) {
@@ -159,7 +179,9 @@ await hybrid.ready();
   const seconds = (performance.now() - started) / 1000;
   // Let the reporter send what it holds, then read what origin saw.
   const deadline = Date.now() + 10_000;
-  while (hybrid.status().events.queued > 0 && Date.now() < deadline) await sleep(50);
+  // Until every event is sent or dropped: none queued, none in a POST still in flight.
+  const settled = ({ sent, dropped }) => sent + dropped >= N + sentBefore + droppedBefore;
+  while (!settled(hybrid.status().events) && Date.now() < deadline) await sleep(50);
   await sleep(200);
   const calls = await originCalls(from);
   const events = hybrid.status().events;
@@ -175,7 +197,7 @@ await hybrid.ready();
       ...calls,
       seconds: round(seconds, 1),
       events_counted_at_origin: hybridAfter - hybridBefore,
-      events_dropped: events.dropped,
+      events_dropped: events.dropped - droppedBefore,
     },
     cache_scope:
       'quickstart answers carry ttl_seconds 0, so core never caches them; every timed decision was checked source "local"',
@@ -234,7 +256,9 @@ await esper.close();
 
 // ---- the reporter's CPU at 5,000 decisions/s ------------------------------------------------------
 {
-  const PAIRS = QUICK ? 1 : 3;
+  // Pairs of runs back to back (on, off or off, on): each pair's ratio sees the same machine
+  // load, which on a shared machine drifts far more than the reporter costs; their median.
+  const PAIRS = QUICK ? 1 : 5;
   const common = {
     url: origin.url,
     apiKey,
@@ -255,8 +279,10 @@ await esper.close();
   const cpu = (xs) => median(xs.map((r) => r.cpu_us_per_decision));
   const on = cpu(runs.on);
   const off = cpu(runs.off);
+  const ratios = runs.on.map((r, i) => r.cpu_us_per_decision / runs.off[i].cpu_us_per_decision);
   Object.assign(result, {
-    reporter_cpu_ratio: round(on / off, 3),
+    reporter_cpu_ratio: round(median(ratios), 3),
+    reporter_pair_ratios: ratios.map((x) => round(x, 3)),
     reporter_cpu_us_per_decision: { on: round(on, 2), off: round(off, 2) },
     reporter_rate: median([...runs.on, ...runs.off].map((r) => r.rate)),
     // User / system CPU ms of each run: loopback sends are charged to the sender's system time.
@@ -269,7 +295,9 @@ await esper.close();
       off: runs.off.map((r) => r.cpu_us_per_decision),
     },
   });
-  log(`reporter CPU on/off ${on} / ${off} µs per decision (${result.reporter_cpu_ratio}×)`);
+  log(
+    `reporter CPU on/off ${on} / ${off} µs per decision; pairs ${result.reporter_pair_ratios.join(', ')} (${result.reporter_cpu_ratio}×)`,
+  );
 }
 await origin.close();
 

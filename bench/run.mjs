@@ -25,6 +25,14 @@ Object.assign(results, await step('latency', './latency.mjs'));
 Object.assign(results, await step('throughput', './throughput.mjs'));
 Object.assign(results, await step('cache hit', './cache.mjs'));
 Object.assign(results, await step('hybrid', './hybrid.mjs', { env: { BENCH_QUIET: '1' } }));
+Object.assign(
+  results,
+  await step('capture proxy', './capture.mjs', { env: { BENCH_CAPTURE_NO_WRITE: '1' } }),
+);
+Object.assign(
+  results,
+  await step('esper run', './daemon.mjs', { env: { BENCH_DAEMON_NO_WRITE: '1' } }),
+);
 Object.assign(results, await step('timeout bound', './timeout.mjs'));
 {
   // bench/policy is its own script (it writes its JSON to a file); called as is.
@@ -41,6 +49,10 @@ Object.assign(results, await step('timeout bound', './timeout.mjs'));
   rmSync(out);
   process.stderr.write(` ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
 }
+Object.assign(
+  results,
+  await step('shared store', './store.mjs', { env: { BENCH_STORE_NO_WRITE: '1' } }),
+);
 Object.assign(results, await step('peers', './peers.mjs'));
 
 results.machine = {
@@ -167,6 +179,21 @@ row(
     `${S.n1000} µs vs ${S.n10} µs (${H.scale_ratio_1000}×; 100 + 100: ${S.n100} µs)`,
     '≤ 2×',
     met(H.scale_ratio_1000 <= 2),
+  );
+}
+if (r.capture) {
+  const C = r.capture;
+  row(
+    'capture --enforce vs plain proxy (http-proxy-3): added latency p50',
+    `${C.added_p50_us.capture} µs vs ${C.added_p50_us.plain} µs (${C.ratio_p50}×)`,
+    '≤ 1.3×',
+    met(C.ratio_p50 <= 1.3),
+  );
+  row(
+    'capture --enforce vs plain proxy: requests/s',
+    `${C.rps.capture.toLocaleString('en-US')} vs ${C.rps.plain.toLocaleString('en-US')} (${C.rps_ratio}×)`,
+    '≥ 0.8×',
+    met(C.rps_ratio >= 0.8),
   );
 }
 const O = r.timeout;

@@ -1,8 +1,11 @@
 // `pnpm demo`: the whole product on one machine. A mock Esper runtime decides from the
 // quickstart tenant's policies; the five examples are built and started in their real
 // runtimes, pointed at it; mixed traffic goes through each, playing each platform; the run
-// ends with what every adapter did and what every policy decided. It exits 0 only if every
-// adapter challenged and blocked, and allowed its normal users.
+// ends with what every adapter did and what every policy decided. Then the hybrid pass: the same
+// adapters pointed at `esper run` (the local daemon, synced from `esper origin`), and an app
+// without the SDK behind `esper capture run --enforce`, the same traffic, origin's counts checked
+// against it, and cloud and hybrid latency side by side. It exits 0 only if every adapter
+// challenged and blocked, and allowed its normal users, in both passes, and origin's counts match.
 //
 // Environment:
 //   DEMO_SKIP=nextjs,…   adapters to leave out (nextjs's `next build` is the slow step)
@@ -10,9 +13,11 @@
 //   DEMO_MODE=monitor    ESPER_MODE for the examples (default live: they enforce)
 //   DEMO_OUT=dir         where results.html and summary.json go (default .demo)
 //   DEMO_TIMEOUT_S=600   the whole run's limit
+//   DEMO_HYBRID=off      leave out the hybrid pass (esper run, esper capture run --enforce)
 import { mkdir, writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { resultsPage } from './demo/html.mjs';
+import { hybridFindings, hybridPass, hybridSections } from './demo/hybrid-pass.mjs';
 import cloudflare from './demo/launchers/cloudflare.mjs';
 import express from './demo/launchers/express.mjs';
 import hono from './demo/launchers/hono.mjs';
@@ -22,7 +27,7 @@ import { line, step } from './demo/log.mjs';
 import * as print from './demo/print.mjs';
 import { adapterRows, policyRows, roleRows, summarize, table } from './demo/report.mjs';
 import { startRuntime, TENANT } from './demo/runtime.mjs';
-import { drive, planFor } from './demo/traffic.mjs';
+import { runTraffic } from './demo/traffic.mjs';
 
 const ALL = [nextjs, cloudflare, lambda, express, hono];
 // The SDK's default budget (300 ms) is for production. Here one machine runs the runtime, the
@@ -52,6 +57,7 @@ const selected = ALL.filter(
 );
 const outDir = resolve(process.env.DEMO_OUT ?? '.demo');
 const limitS = Number(process.env.DEMO_TIMEOUT_S ?? 600);
+const hybridOn = process.env.DEMO_HYBRID !== 'off';
 
 /** Everything started, stopped in reverse order whatever happens. */
 const running = [];
@@ -95,30 +101,25 @@ async function main() {
 
   print.traffic(apps.map((a) => a.adapter));
   // Addresses by the adapter's fixed index; scraper sizes by its place in this run.
-  const plans = apps.map((a, place) => planFor(a.adapter.name, ALL.indexOf(a.adapter), place));
-  const phases = [
-    ['scraper', (p) => p.scraper],
-    ['browsing', (p) => p.browsing],
-    ['?foo=bar', (p) => p.fooBar],
-    ['login burst', (p) => p.stuffing],
-  ];
-  for (const [phase, pick] of phases) {
-    for (const [i, a] of apps.entries()) {
-      const requests = pick(plans[i]);
-      const label = `${a.adapter.name.padEnd(11)} traffic: ${phase} (${requests.length} requests)`;
-      try {
-        a.records.push(...(await step(label, () => drive(a.app, requests))));
-      } catch (err) {
-        failures.push(`${a.adapter.name}: ${phase}: ${message(err)}`);
-      }
-    }
-  }
-
+  await runTraffic(apps, (a) => ALL.indexOf(a), failures);
   const answers = runtime.answersByDemoId();
   const summaries = apps.map((a) => summarize(a.adapter, a.records, answers, runtime.url));
   const results = await runtime.results();
+  // The cloud pass is over: its apps stop before the hybrid pass starts them again.
+  for (const a of apps) await a.app.stop().catch(() => {});
+
+  const hybrid = hybridOn
+    ? await hybridPass({
+        adapters: apps.map((a) => a.adapter),
+        all: ALL,
+        mode,
+        timeoutMs: TIMEOUT_MS,
+        running,
+        failures,
+      })
+    : undefined;
   await mkdir(outDir, { recursive: true });
-  const summary = { mode, timeoutMs: TIMEOUT_MS, adapters: summaries, results, failures };
+  const summary = { mode, timeoutMs: TIMEOUT_MS, adapters: summaries, results, hybrid, failures };
   await writeFile(resolve(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
   // The final report, section by section; the terminal and results.html show the same ones.
@@ -138,13 +139,17 @@ async function main() {
       ),
     },
   ];
+  if (hybrid) sections.push(...hybridSections(hybrid, summaries));
   for (const s of sections) {
     console.log(`\n${s.title}\n`);
     console.log(table(...s.table));
     if (s.after) console.log(`\n${s.after}`);
   }
 
-  const allNotes = summaries.flatMap((s) => s.notes.map((n) => `${s.adapter}: ${n}`));
+  const allNotes = [
+    ...summaries.flatMap((s) => s.notes.map((n) => `${s.adapter}: ${n}`)),
+    ...hybridFindings(hybrid).notes,
+  ];
   const notes = allNotes.slice(0, 20);
   if (allNotes.length > 20) notes.push(`… and ${allNotes.length - 20} more in summary.json`);
   if (notes.length) {
@@ -155,13 +160,16 @@ async function main() {
   const problems = [
     ...failures,
     ...summaries.flatMap((s) => s.problems.map((p) => `${s.adapter}: ${p}`)),
+    ...hybridFindings(hybrid).problems,
   ];
   const names = summaries.map((s) => s.adapter).join(', ');
   const verdict = problems.length
     ? { ok: false, lines: problems }
     : {
         ok: true,
-        lines: [`every adapter (${names}) challenged, blocked and allowed its normal users.`],
+        lines: [
+          `every adapter (${names}) challenged, blocked and allowed its normal users${hybrid ? ", in the cloud and the hybrid pass; origin's counts match the hybrid traffic" : ''}.`,
+        ],
       };
   const htmlPath = resolve(outDir, 'results.html');
   await writeFile(

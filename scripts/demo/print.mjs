@@ -56,3 +56,22 @@ export function tenantLine(results, answered) {
   adapters' requests the runtime answered: ${answered} (${same}). A policy is counted for each
   request it matched, also when another policy decided that request.`;
 }
+
+/** Under the hybrid pass's table. */
+export function hybridLegend() {
+  return `  What the clients got back in the hybrid pass. allow: reached the application (a Monitor
+  decision too: the local deciders report decisions to origin by count, not per request).
+  decided locally: requests a local decider decided, by esper run for the adapters (the static
+  assets the SDK skips are not asked) and by the proxy for capture (static assets go straight to
+  the app). challenge: a local challenge, enforced. Its URL is origin's hosted page: the proxy
+  (whose api base is origin) sends a browser there, but an SDK pointed at esper run follows
+  challenge URLs on its apiBase's origin only, so it answers 403 like a block (see Noticed).`;
+}
+
+/** Under the cloud vs hybrid latency table. */
+export function latencyLegend() {
+  return `  Added latency as in the adapters table: article time − static asset time, over the pairs
+  whose article was allowed. cloud: the adapter → the mock runtime over loopback, deciding from
+  the tenant's policies. hybrid: the same adapter, unchanged, → esper run on loopback, deciding
+  from its synced snapshot; capture: the whole proxy (decision and proxying) in front of the app.`;
+}

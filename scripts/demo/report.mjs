@@ -204,3 +204,145 @@ export function policyRows(results, tenant) {
 }
 
 export const policyTable = (results, tenant) => table(...policyRows(results, tenant));
+
+// ---- the hybrid pass -----------------------------------------------------------------------
+
+/**
+ * One adapter in the hybrid pass, from what its clients saw: there is no per-request record of
+ * the local decisions (the daemon and the proxy report them to origin by count), so a request
+ * that reached the application counts as allow, a Monitor decision included.
+ */
+export function summarizeHybrid(adapter, records, originUrl) {
+  const counts = { allow: 0, challenge: 0, block: 0, skipped: 0 };
+  const problems = [];
+  const protectedMs = new Map();
+  const staticMs = new Map();
+  let asBlock = 0;
+  for (const { request: r, reply, ms } of records) {
+    const what =
+      reply.decision === 'challenge' || reply.decision === 'block'
+        ? reply.decision
+        : r.role === 'static'
+          ? 'skipped'
+          : 'allow';
+    counts[what]++;
+    const label = `${r.role} ${r.method} ${r.path} → ${reply.status} ${what}`;
+    if (r.role === 'user' && what !== 'allow')
+      problems.push(`a normal user's request was not allowed: ${label}`);
+    if (what === 'allow' && reply.status >= 500)
+      problems.push(`the application did not answer: ${label}`);
+    // A local challenge names origin's hosted page. The proxy's api base is origin, so it sends
+    // a browser there; an SDK whose apiBase is the daemon answers it like a block instead: it
+    // follows challenge URLs on apiBase's origin only (or challengeOrigins: code, no env var).
+    if (what === 'challenge' && !challengeAt(r, reply, originUrl)) {
+      if (reply.status === 403 && /"error":"blocked"|Access denied/.test(reply.body)) asBlock++;
+      else
+        problems.push(
+          `a challenge did not have the expected form: ${label} (${reply.location ?? reply.body.slice(0, 120)})`,
+        );
+    }
+    if (r.pair !== undefined && r.role === 'user' && what === 'allow') protectedMs.set(r.pair, ms);
+    if (r.pair !== undefined && r.role === 'static') staticMs.set(r.pair, ms);
+  }
+  if (counts.challenge === 0) problems.push('no request was challenged');
+  if (counts.block === 0) problems.push('no request was blocked');
+  const notes = [];
+  if (asBlock > 0)
+    notes.push(
+      `${asBlock} of ${counts.challenge} challenges answered 403 like a block, not sent to origin's page: the challenge URL is on origin (${originUrl}), apiBase is esper run, and the SDK follows challenge URLs on apiBase's origin only (challengeOrigins has no environment variable)`,
+    );
+  return {
+    adapter: adapter.name,
+    requests: records.length,
+    /** Requests a local decider decided: all but the static assets. */
+    decided: records.filter((x) => x.request.role !== 'static').length,
+    counts,
+    latency: pairLatency(protectedMs, staticMs),
+    problems,
+    notes,
+  };
+}
+
+function challengeAt(request, reply, originUrl) {
+  if (request.headers.accept.includes('text/html'))
+    return reply.status === 302 && (reply.location ?? '').startsWith(`${originUrl}/challenge?`);
+  return challengeReplyOk(request, reply, originUrl);
+}
+
+/** Added latency over the pairs (protected request − its static asset), as `summarize` does. */
+function pairLatency(protectedMs, staticMs) {
+  const added = [];
+  for (const [pair, ms] of protectedMs) if (staticMs.has(pair)) added.push(ms - staticMs.get(pair));
+  return added.length
+    ? { pairs: added.length, p50: percentile(added, 50), p99: percentile(added, 99) }
+    : null;
+}
+
+export function hybridRows(summaries) {
+  return [
+    ['adapter', 'requests', 'allow', 'challenge', 'block', 'skipped', 'decided locally'],
+    summaries.map((s) => [
+      s.adapter,
+      s.requests,
+      s.counts.allow,
+      s.counts.challenge,
+      s.counts.block,
+      s.counts.skipped,
+      s.decided,
+    ]),
+  ];
+}
+
+/** Cloud and hybrid added latency side by side, per adapter (— where a pass did not run it). */
+export function latencyRows(cloud, hybrid) {
+  const names = [...new Set([...cloud, ...hybrid].map((s) => s.adapter))];
+  const of = (list, name) => list.find((s) => s.adapter === name)?.latency;
+  const cell = (l, k) => (l ? ms(l[k]) : '—');
+  return [
+    ['adapter', 'cloud p50', 'cloud p99', 'hybrid p50', 'hybrid p99', 'pairs'],
+    names.map((n) => {
+      const c = of(cloud, n);
+      const h = of(hybrid, n);
+      return [
+        n,
+        cell(c, 'p50'),
+        cell(c, 'p99'),
+        cell(h, 'p50'),
+        cell(h, 'p99'),
+        `${c?.pairs ?? 0} / ${h?.pairs ?? 0}`,
+      ];
+    }),
+  ];
+}
+
+/**
+ * Origin's counts against the traffic: every request the hybrid pass sent but the static assets
+ * was decided once, locally (by `esper run` for the adapters, by the proxy for capture), and
+ * reported; origin must count exactly those, all as hybrid, none as cloud, and as many
+ * challenges and blocks as the clients got.
+ */
+export function originCheck(results, summaries, mode) {
+  const hybrid = results.by_operation_mode?.hybrid ?? { requests: 0, decisions: {} };
+  const cloud = results.by_operation_mode?.cloud ?? { requests: 0 };
+  const sent = summaries.reduce((n, s) => n + s.decided, 0);
+  const stopped = summaries.reduce((n, s) => n + s.counts.challenge + s.counts.block, 0);
+  const d = hybrid.decisions ?? {};
+  const atOrigin = (d.challenge ?? 0) + (d.block ?? 0);
+  const problems = [];
+  if (hybrid.requests !== sent)
+    problems.push(`origin counted ${hybrid.requests} hybrid decisions; the traffic had ${sent}`);
+  if (cloud.requests !== 0)
+    problems.push(`origin counted ${cloud.requests} cloud decisions; the pass made none`);
+  // With ESPER_MODE=monitor the SDKs enforce nothing that origin counts as challenge or block.
+  if (mode === 'live' && atOrigin !== stopped)
+    problems.push(`origin counted ${atOrigin} challenges + blocks; the clients got ${stopped}`);
+  const line = `  origin (esper origin, GET /tenants/quickstart/results): ${hybrid.requests} hybrid decisions (${Object.entries(
+    d,
+  )
+    .map(([k, v]) => `${v} ${k}`)
+    .join(
+      ', ',
+    )}), ${cloud.requests} cloud; the traffic had ${sent} requests to decide, ${stopped} of
+  them challenged or blocked${problems.length ? '.' : ': the same counts, so every local decision arrived once.'}`;
+  return { problems, line };
+}

@@ -2,6 +2,7 @@
 // Every client of an adapter has its own address and user agent (documentation ranges, RFC
 // 5737), so each adapter's counts stand on their own in the one quickstart tenant.
 import { performance } from 'node:perf_hooks';
+import { step } from './log.mjs';
 
 const BROWSERS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
@@ -185,4 +186,31 @@ export async function drive(app, requests) {
     }
   }
   return out;
+}
+
+/**
+ * Every phase for every app, in order (each phase across the apps before the next phase).
+ * `indexOf(adapter)` fixes its addresses; its place in `apps` sizes its scraper.
+ */
+export async function runTraffic(apps, indexOf, failures, prefix = '') {
+  const plans = apps.map((a, place) => planFor(a.adapter.name, indexOf(a.adapter), place));
+  const phases = [
+    ['scraper', (p) => p.scraper],
+    ['browsing', (p) => p.browsing],
+    ['?foo=bar', (p) => p.fooBar],
+    ['login burst', (p) => p.stuffing],
+  ];
+  for (const [phase, pick] of phases) {
+    for (const [i, a] of apps.entries()) {
+      const requests = pick(plans[i]);
+      const label = `${a.adapter.name.padEnd(11)} traffic: ${phase} (${requests.length} requests)`;
+      try {
+        a.records.push(...(await step(label, () => drive(a.app, requests))));
+      } catch (err) {
+        failures.push(
+          `${prefix}${a.adapter.name}: ${phase}: ${err instanceof Error ? err.message : err}`,
+        );
+      }
+    }
+  }
 }

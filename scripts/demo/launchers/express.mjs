@@ -14,8 +14,9 @@ export default {
   sdk: '@esper/express',
   played: 'Heroku router: client address appended to X-Forwarded-For (DYNO=web.1)',
   /** @param {{ env: Record<string, string>, step: typeof import('../log.mjs').step }} ctx */
-  async start({ env, step }) {
-    await step('express     build: tsc', () => runNode(DIR, ['node_modules/typescript/bin/tsc']));
+  async start({ env, step, built = false }) {
+    if (!built)
+      await step('express     build: tsc', () => runNode(DIR, ['node_modules/typescript/bin/tsc']));
     const web = readFileSync(`${DIR}Procfile`, 'utf8').match(/^web: node (.+)$/m)?.[1];
     if (!web) throw new Error('examples/express-heroku/Procfile has no "web: node …" line');
     // DYNO is what tells @esper/express it is on Heroku, so it trusts the router's hop.

@@ -15,8 +15,9 @@ export default {
   played: 'no proxy: every client is 127.0.0.1 (the socket), told apart by user agent',
   /** Every client reaches it from 127.0.0.1, whatever `ip` the traffic plan gives it. */
   sharedIp: '127.0.0.1',
-  async start({ env, step }) {
-    await step('hono        build: tsc', () => runNode(DIR, ['node_modules/typescript/bin/tsc']));
+  async start({ env, step, built = false }) {
+    if (!built)
+      await step('hono        build: tsc', () => runNode(DIR, ['node_modules/typescript/bin/tsc']));
     const scripts = JSON.parse(readFileSync(`${DIR}package.json`, 'utf8')).scripts;
     const start = scripts.start.match(/^node (.+)$/)?.[1];
     if (!start) throw new Error('examples/hono: the start script is not "node …"');

@@ -51,8 +51,9 @@ export default {
   platform: 'Lambda: HTTP API, Function URL, REST API + Middy (events + context)',
   sdk: '@esper/lambda',
   played: 'sourceIp := client address, appended to X-Forwarded-For; 3 front doors in turn',
-  async start({ env, step }) {
-    await step('lambda      build: esbuild (template.yaml settings)', () => buildFunctions());
+  async start({ env, step, built = false }) {
+    if (!built)
+      await step('lambda      build: esbuild (template.yaml settings)', () => buildFunctions());
     const host = fork(HOST, [], { env: { ...process.env, ...env }, stdio: 'pipe' });
     let output = '';
     host.stdout.on('data', (d) => (output += d));

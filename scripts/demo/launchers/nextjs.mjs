@@ -16,8 +16,8 @@ export default {
   platform: 'Next.js 16, next start, proxy.ts (Vercel headers)',
   sdk: '@esper/vercel',
   played: 'Vercel edge: x-real-ip, x-vercel-forwarded-for, x-forwarded-for := client address',
-  async start({ env, step }) {
-    await step('nextjs      build: next build', () => buildNextApp(APP));
+  async start({ env, step, built = false }) {
+    if (!built) await step('nextjs      build: next build', () => buildNextApp(APP));
     const next = await step('nextjs      start: next start', () =>
       startNextApp({
         ...APP,
