@@ -197,7 +197,16 @@ export function parseTenantConfig(
     }
   }
   checkPolicyReferences(lists.policies ?? [], at('policies'), refs);
+  // Results (and hybrid events, which name only the decider's id) count by id: a rule and a
+  // policy sharing one could not be told apart.
+  const policyIds = new Set((lists.policies ?? []).map((p) => p.policy_id));
   (lists.rules ?? []).forEach((rule, i) => {
+    if (policyIds.has(rule.rule_id)) {
+      issues.add(
+        childPath(childPath(at('rules'), i), 'rule_id'),
+        `'${rule.rule_id}' is also a policy_id; rules and policies may not share an id`,
+      );
+    }
     if (tenant_id !== undefined && rule.tenant_id !== tenant_id) {
       issues.add(
         childPath(childPath(at('rules'), i), 'tenant_id'),

@@ -73,9 +73,16 @@ end
 return out
 `;
 
+/** The one `crypto.subtle` call this needs (the DOM's `Crypto` type is not in every user's lib). */
+interface DigestCrypto {
+  readonly subtle: object;
+}
+type Digest = (algorithm: string, data: Uint8Array) => Promise<ArrayBuffer>;
+
 /** SHA-1 of the script, hex: what EVALSHA names it by (crypto.subtle, so Web-standard). */
-export async function scriptSha(crypto: Pick<Crypto, 'subtle'> = globalThis.crypto) {
-  const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(SCRIPT));
+export async function scriptSha(crypto: DigestCrypto = globalThis.crypto) {
+  const subtle = crypto.subtle as { digest: Digest };
+  const digest = await subtle.digest('SHA-1', new TextEncoder().encode(SCRIPT));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
