@@ -13,14 +13,25 @@
 // `--profile`: the capture process runs under --cpu-prof; its CPU per request by package (self
 // time over every request it served) is printed and kept under `capture.profile_us_per_request`.
 // Usage: node bench/capture.mjs [--quick] [--profile]   (after `pnpm build`)
-import { fork, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { emit, here, machine, median, percentile, QUICK, round } from './lib.mjs';
+import {
+  emit,
+  here,
+  machine,
+  median,
+  percentile,
+  profileByPlace,
+  QUICK,
+  round,
+  writeBenchmarksSection,
+  writeResultKey,
+} from './lib.mjs';
 
 const runtimeDist = new URL('../packages/runtime/dist/index.js', import.meta.url).href;
 const ROLE = process.argv[2] === '--child' ? process.argv[3] : undefined;
@@ -221,44 +232,22 @@ async function main() {
 /** Self time of the capture process per request it decided, by where the code lives. */
 function profileByPackage(requests) {
   const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-  const prof = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8'));
-  const time = new Map();
-  prof.samples.forEach((id, i) => {
-    time.set(id, (time.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
-  });
-  const out = {};
-  for (const n of prof.nodes) {
-    const { url, functionName } = n.callFrame;
-    const pkg = /packages\/(\w+)\//.exec(url)?.[1];
-    const key = pkg
-      ? `@esper/${pkg}`
-      : /http-proxy-3/.test(url)
-        ? 'http-proxy-3'
-        : /undici/.test(url)
-          ? 'undici'
-          : ['(idle)', '(garbage collector)'].includes(functionName)
-            ? functionName
-            : url.startsWith('node:')
-              ? 'node (js)'
-              : 'native (socket writes, …)';
-    out[key] = (out[key] ?? 0) + (time.get(n.id) ?? 0);
-  }
-  const perRequest = Object.entries(out)
-    .map(([k, us]) => [k, round(us / requests, 1)])
-    .sort((a, b) => b[1] - a[1]);
-  for (const [k, us] of perRequest) console.error(`  ${String(us).padStart(7)} µs  ${k}`);
-  return Object.fromEntries(perRequest);
+  return profileByPlace(path.join(profileDir, file), requests, (url, functionName) =>
+    /http-proxy-3/.test(url)
+      ? 'http-proxy-3'
+      : /undici/.test(url)
+        ? 'undici'
+        : ['(idle)', '(garbage collector)'].includes(functionName)
+          ? functionName
+          : url.startsWith('node:')
+            ? 'node (js)'
+            : 'native (socket writes, …)',
+  );
 }
 
 /** The `capture` key of results.json, and the BENCHMARKS.md section, from this run. */
 function write(c) {
-  const file = here(QUICK ? './results.quick.json' : './results.json');
-  let results = {};
-  try {
-    results = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {}
-  results.capture = c;
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const file = writeResultKey('capture', c);
   const met = (ok) => (ok ? 'met' : '**missed**');
   const table = [
     `\`node bench/capture.mjs${QUICK ? ' --quick' : ''}\`: ${c.rounds} rounds, load average ${c.machine.load_before} before / ${c.machine.load_after} after.`,
@@ -272,17 +261,7 @@ function write(c) {
   ].join('\n');
   console.log(table);
   console.log(`\nwrote ${file}`);
-  if (QUICK) return;
-  const md = here('../BENCHMARKS.md');
-  const text = readFileSync(md, 'utf8');
-  const a = text.indexOf('<!-- capture:start -->');
-  const b = text.indexOf('<!-- capture:end -->');
-  if (a !== -1 && b > a) {
-    writeFileSync(md, `${text.slice(0, a)}<!-- capture:start -->\n\n${table}\n\n${text.slice(b)}`);
-    // The table is written unpadded; Biome (the repo's Markdown formatter) aligns it.
-    spawnSync('npx', ['biome', 'format', '--write', md], { stdio: 'ignore' });
-    console.log(`updated ${md}`);
-  }
+  if (writeBenchmarksSection('capture', table)) console.log(`updated ${here('../BENCHMARKS.md')}`);
 }
 
 if (!ROLE) await main();

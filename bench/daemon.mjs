@@ -18,7 +18,7 @@
 //   BENCH_LATENCY_N, BENCH_DAEMON_ENTITIES override the sample and entity counts.
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import * as nodeCrypto from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +26,19 @@ import { createEsper } from '@esper/core';
 import { createNodeSigner, createUndiciTransport } from '@esper/core/node';
 import * as undici from 'undici';
 import { createFloor } from './floor.mjs';
-import { emit, here, KEY, machine, percentile, QUICK, round, startMockProcess } from './lib.mjs';
+import {
+  emit,
+  here,
+  KEY,
+  machine,
+  percentile,
+  profileByPlace,
+  QUICK,
+  round,
+  startMockProcess,
+  writeBenchmarksSection,
+  writeResultKey,
+} from './lib.mjs';
 
 /** BENCH_DAEMON_HEAP_MB: run the daemon with --max-old-space-size (how far its heap can shrink). */
 const HEAP_MB = Number(process.env.BENCH_DAEMON_HEAP_MB ?? 0);
@@ -304,44 +316,19 @@ async function main() {
 
 /** Self time of the daemon per call it answered, by where the code lives (idle left out). */
 function profileByPackage(file, calls) {
-  const prof = JSON.parse(readFileSync(file, 'utf8'));
-  const time = new Map();
-  prof.samples.forEach((id, i) => {
-    time.set(id, (time.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
-  });
-  const out = {};
-  for (const n of prof.nodes) {
-    const { url, functionName } = n.callFrame;
-    if (functionName === '(idle)') continue;
-    const pkg = /packages\/(\w+)\//.exec(url)?.[1];
-    const dep = /node_modules\/(?:\.pnpm\/)?(@?[\w.-]+)/.exec(url)?.[1];
-    const key = pkg
-      ? `@esper/${pkg}`
-      : dep
-        ? dep
-        : functionName.startsWith('(')
-          ? functionName
-          : url.startsWith('node:')
-            ? 'node (js)'
-            : 'native (crypto, sockets, fs)';
-    out[key] = (out[key] ?? 0) + (time.get(n.id) ?? 0);
-  }
-  const rows = Object.entries(out)
-    .map(([k, us]) => [k, round(us / calls, 1)])
-    .sort((a, b) => b[1] - a[1]);
-  for (const [k, us] of rows) process.stderr.write(`  ${String(us).padStart(7)} µs  ${k}\n`);
-  return Object.fromEntries(rows);
+  const bucket = (url, functionName) =>
+    /node_modules\/(?:\.pnpm\/)?(@?[\w.-]+)/.exec(url)?.[1] ??
+    (functionName.startsWith('(')
+      ? functionName
+      : url.startsWith('node:')
+        ? 'node (js)'
+        : 'native (crypto, sockets, fs)');
+  return profileByPlace(file, calls, bucket, { skipIdle: true });
 }
 
 /** The `daemon` key of results.json, and the BENCHMARKS.md section, from this run. */
 function write(d) {
-  const file = here(QUICK ? './results.quick.json' : './results.json');
-  let results = {};
-  try {
-    results = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {}
-  results.daemon = d;
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const file = writeResultKey('daemon', d);
   const met = (ok) => (ok ? 'met' : '**missed**');
   const L = d.latency_us;
   const n = (x) => x.toLocaleString('en-US');
@@ -361,16 +348,7 @@ function write(d) {
   ].join('\n');
   console.log(table);
   console.log(`\nwrote ${file}`);
-  if (QUICK) return;
-  const md = here('../BENCHMARKS.md');
-  const text = readFileSync(md, 'utf8');
-  const a = text.indexOf('<!-- daemon:start -->');
-  const b = text.indexOf('<!-- daemon:end -->');
-  if (a !== -1 && b > a) {
-    writeFileSync(md, `${text.slice(0, a)}<!-- daemon:start -->\n\n${table}\n\n${text.slice(b)}`);
-    spawnSync('npx', ['biome', 'format', '--write', md], { stdio: 'ignore' });
-    console.log(`updated ${md}`);
-  }
+  if (writeBenchmarksSection('daemon', table)) console.log(`updated ${here('../BENCHMARKS.md')}`);
 }
 
 if (process.argv[2] !== '--origin') await main();

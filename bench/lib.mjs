@@ -1,5 +1,6 @@
 // Shared helpers for the bench scripts: statistics, child processes, the mock runtime process.
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -92,4 +93,58 @@ export function machine() {
     }
   })();
   return { load };
+}
+
+/** Sets `key` in bench/results.json (results.quick.json with --quick); resolves to the file. */
+export function writeResultKey(key, value) {
+  const file = here(QUICK ? './results.quick.json' : './results.json');
+  let results = {};
+  try {
+    results = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {}
+  results[key] = value;
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
+}
+
+/**
+ * Replaces BENCHMARKS.md's section between `<!-- name:start -->` and `<!-- name:end -->` with
+ * `table` (written unpadded; Biome, the repo's Markdown formatter, aligns it). Quick runs never
+ * touch it. Resolves to whether it wrote.
+ */
+export function writeBenchmarksSection(name, table) {
+  if (QUICK) return false;
+  const md = here('../BENCHMARKS.md');
+  const text = readFileSync(md, 'utf8');
+  const a = text.indexOf(`<!-- ${name}:start -->`);
+  const b = text.indexOf(`<!-- ${name}:end -->`);
+  if (a === -1 || b < a) return false;
+  writeFileSync(md, `${text.slice(0, a)}<!-- ${name}:start -->\n\n${table}\n\n${text.slice(b)}`);
+  spawnSync('npx', ['biome', 'format', '--write', md], { stdio: 'ignore' });
+  return true;
+}
+
+/**
+ * Self time per unit of work (µs) from a .cpuprofile, by where the code lives; `bucket` names a
+ * node's place when it is not in a workspace package. Printed biggest first.
+ */
+export function profileByPlace(file, units, bucket, { skipIdle = false } = {}) {
+  const prof = JSON.parse(readFileSync(file, 'utf8'));
+  const time = new Map();
+  prof.samples.forEach((id, i) => {
+    time.set(id, (time.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  });
+  const out = {};
+  for (const n of prof.nodes) {
+    const { url, functionName } = n.callFrame;
+    if (skipIdle && functionName === '(idle)') continue;
+    const pkg = /packages\/(\w+)\//.exec(url)?.[1];
+    const key = pkg ? `@esper/${pkg}` : bucket(url, functionName);
+    out[key] = (out[key] ?? 0) + (time.get(n.id) ?? 0);
+  }
+  const rows = Object.entries(out)
+    .map(([k, us]) => [k, round(us / units, 1)])
+    .sort((a, b) => b[1] - a[1]);
+  for (const [k, us] of rows) process.stderr.write(`  ${String(us).padStart(7)} µs  ${k}\n`);
+  return Object.fromEntries(rows);
 }
