@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Outcome, type PlannedRequest, replay, TENANT_ID, traffic } from './plan.js';
+import { checkExact } from './exactness.js';
+import { type Outcome, type PlannedRequest, TENANT_ID, traffic } from './plan.js';
 
 const WORKERS = 3;
 const PER_WORKER = 2_000;
@@ -99,27 +100,7 @@ describe('Durable Objects consistency', () => {
     const seconds = (performance.now() - started) / 1000;
     const outcomes = results.flat();
     expect(outcomes).toHaveLength(WORKERS * PER_WORKER);
-    // Every decision was the store's: none fell back.
-    expect(outcomes.filter((o) => o.reason !== 'local')).toEqual([]);
-
-    // The tenant total each decision saw is 1 … 6,000, each once: no increment lost or doubled.
-    const { expected, totals } = await replay(outcomes);
-    expect(totals).toEqual(Array.from({ length: outcomes.length }, (_, i) => i + 1));
-    // Every entity's counts are likewise 1 … N across the three instances.
-    const perKey = new Map<string, number[]>();
-    for (const o of outcomes) {
-      o.windows!.forEach((key, i) => {
-        const list = perKey.get(key) ?? [];
-        list.push(o.counts![i]!);
-        perKey.set(key, list);
-      });
-    }
-    for (const [key, counts] of perKey) {
-      expect(
-        counts.sort((a, b) => a - b),
-        key,
-      ).toEqual(counts.map((_, i) => i + 1));
-    }
+    const exact = await checkExact(outcomes);
 
     // Each decision's entity counts are those of the moment its tenant total was counted:
     // walking the decisions in total order, every key's count goes up by one each time.
@@ -135,14 +116,6 @@ describe('Durable Objects consistency', () => {
       });
     }
 
-    let overshoot = 0;
-    let undershoot = 0;
-    outcomes.forEach((o, i) => {
-      const want = expected.at(i)!.action;
-      if (o.action === 'allow' && want !== 'allow') overshoot++;
-      if (o.action !== 'allow' && want === 'allow') undershoot++;
-    });
-
     const [tenant, ...shards] = await tallies([
       `${TENANT_ID}/t`,
       ...Array.from({ length: SHARDS }, (_, i) => `${TENANT_ID}/e/${i}`),
@@ -153,12 +126,7 @@ describe('Durable Objects consistency', () => {
       store: 'Durable Objects (workerd via miniflare)',
       workers: WORKERS,
       requests: outcomes.length,
-      allowed: outcomes.filter((o) => o.action === 'allow').length,
-      expectedAllowed: expected.filter((e) => e.action === 'allow').length,
-      blockedCount: outcomes.filter((o) => o.policyId === 'pol_count').length,
-      blockedShare: outcomes.filter((o) => o.policyId === 'pol_share').length,
-      overshoot,
-      undershoot,
+      ...exact,
       misordered,
       // Timed in the Worker (workerd's clock moves with I/O, so whole milliseconds).
       p50ms: Number(percentile(ms, 50).toFixed(2)),
@@ -172,8 +140,8 @@ describe('Durable Objects consistency', () => {
     console.log(
       `\nDurable Objects: 3 Worker instances × 2,000 requests on one namespace\n${table(row)}`,
     );
-    expect(overshoot).toBe(0);
-    expect(undershoot).toBe(0);
+    expect(exact.overshoot).toBe(0);
+    expect(exact.undershoot).toBe(0);
     expect(misordered).toBe(0);
     // Both policies decided some requests, so both were exercised.
     expect(row.blockedCount).toBeGreaterThan(0);
