@@ -92,7 +92,7 @@ export function createHybrid(options: HybridOptions): Hybrid {
     ...o,
     origin,
     store,
-    initialEtag: current ? `"${current.snapshot.version}"` : undefined,
+    initialEtag: current ? (options.bootstrapEtag ?? `"${current.snapshot.version}"`) : undefined,
     current: () => current,
     install: (loaded) => {
       current = loaded;

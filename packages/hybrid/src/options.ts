@@ -20,6 +20,12 @@ export interface HybridOptions {
    * from disk or KV): the same JSON origin serves. Validated here; an invalid one throws.
    */
   bootstrap?: unknown;
+  /**
+   * The `ETag` origin served `bootstrap` with, if it was saved with it: the first poll sends it
+   * as `If-None-Match`. Without it the poll sends `"<version>"`, which origin answers with the
+   * whole snapshot again when its ETag says more (a change of clearance keys).
+   */
+  bootstrapEtag?: string;
   /** Time between `If-None-Match` polls, jittered ±10 %. Default 10 000. */
   pollIntervalMs?: number;
   /** Deadline of one call to origin. Default 10 000. */
@@ -127,6 +133,9 @@ export function resolveOptions(options: HybridOptions): ResolvedOptions {
   const refresh = options.refresh ?? (edge ? 'requests' : 'timers');
   if (refresh !== 'timers' && refresh !== 'requests')
     throw new EsperConfigError('refresh', "must be 'timers' or 'requests'");
+  const etag = options.bootstrapEtag;
+  if (etag !== undefined && !/^(W\/)?"[\x21\x23-\x7e]*"$/.test(etag))
+    throw new EsperConfigError('bootstrapEtag', 'must be an entity tag as origin sent it ("…")');
   const store = options.store as unknown as Record<string, unknown> | undefined;
   if (
     store !== undefined &&

@@ -218,6 +218,25 @@ describe('bootstrap', () => {
     expect(h.status()).toMatchObject({ version: 'v1', source: 'bootstrap', stale: false });
   });
 
+  it('asks with bootstrapEtag when given: an ETag that says more than the version still 304s', async () => {
+    origin.serve(quickstartSnapshot('v1'), '.k7');
+    const { h } = hybrid({ bootstrap: quickstartSnapshot('v1'), bootstrapEtag: '"v1.k7"' });
+    await h.ready();
+    expect(origin.snapshotCalls[0]).toEqual({ ifNoneMatch: '"v1.k7"', status: 304 });
+    // Without it the version alone does not match, and the whole snapshot comes again.
+    const { h: plain } = hybrid({ bootstrap: quickstartSnapshot('v1') });
+    await plain.ready();
+    expect(origin.snapshotCalls[1]).toEqual({ ifNoneMatch: '"v1"', status: 200 });
+  });
+
+  it('refuses a bootstrapEtag that is not an entity tag, naming the option', () => {
+    for (const bad of ['v1', '"a"b"', 42]) {
+      expect(() =>
+        hybrid({ bootstrap: quickstartSnapshot('v1'), bootstrapEtag: bad as string }),
+      ).toThrow(EsperConfigError);
+    }
+  });
+
   it('refuses an invalid bootstrap at creation, with its JSON path', () => {
     const bad = quickstartSnapshot('x', (config) => {
       config.mitigations[0].mode = 'Explode';

@@ -43,8 +43,11 @@ export interface SnapshotCall {
 
 export interface TestOrigin {
   readonly url: string;
-  /** What the snapshot endpoint serves: a body (ETag from its `version`), or a status. */
-  serve(snapshot: unknown): void;
+  /**
+   * What the snapshot endpoint serves: a body (ETag from its `version`, plus `etagSuffix`, as
+   * `@esper/runtime` adds its clearance keys' hash), or a status.
+   */
+  serve(snapshot: unknown, etagSuffix?: string): void;
   down(status?: number): void;
   /** Snapshot answers wait this long first (a slow origin). */
   delay(ms: number): void;
@@ -68,6 +71,7 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 /** What the origin serves and what it received; the HTTP side only reads and records. */
 class OriginState {
   served: unknown = quickstartSnapshot();
+  etagSuffix = '';
   outage: number | undefined;
   delayMs = 0;
   eventFailures = { left: 0, status: 503 };
@@ -83,7 +87,7 @@ class OriginState {
       record(this.outage);
       return json(this.outage, { error: { code: 'unavailable', message: 'origin down' } });
     }
-    const etag = `"${String((this.served as { version?: unknown })?.version)}"`;
+    const etag = `"${String((this.served as { version?: unknown })?.version)}${this.etagSuffix}"`;
     if (ifNoneMatch === etag) {
       record(304);
       return new Response(null, { status: 304, headers: { etag } });
@@ -143,8 +147,9 @@ export async function startTestOrigin(
   const server: ListeningServer = await listen(handler(state, keys));
   return {
     url: server.url,
-    serve(snapshot) {
+    serve(snapshot, etagSuffix = '') {
       state.served = snapshot;
+      state.etagSuffix = etagSuffix;
       state.outage = undefined;
     },
     down(status = 503) {

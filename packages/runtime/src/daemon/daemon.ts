@@ -10,7 +10,7 @@ import { consoleRoutes } from '../console/routes.js';
 import { type ListeningServer, listen } from '../server/listen.js';
 import { createDaemonApp, type DaemonStats } from './app.js';
 import { writeFileAtomic } from './atomic.js';
-import { readCache, writeCache } from './cache.js';
+import { cachedEtag, readCache, writeCache } from './cache.js';
 import { DaemonActivity, daemonConsoleSource, newConsoleToken } from './console-source.js';
 import { type RuntimeSettings, readSettings } from './files.js';
 import { type EsperHome, ensureHomeDirs } from './home.js';
@@ -82,9 +82,16 @@ function cachingFetch(cacheFile: string, logger: FileLogger): typeof fetch {
   };
 }
 
-function loadBootstrap(home: EsperHome, logger: FileLogger): unknown {
+/** The cached snapshot and the ETag origin served it with, as `createHybrid` options. */
+function loadBootstrap(
+  home: EsperHome,
+  logger: FileLogger,
+): { bootstrap?: unknown; bootstrapEtag?: string } {
   const cached = readCache(home.snapshot);
-  if (cached.ok) return cached.value.json;
+  if (cached.ok) {
+    const { json, snapshot } = cached.value;
+    return { bootstrap: json, bootstrapEtag: cachedEtag(home.snapshot, snapshot) };
+  }
   if (!cached.missing) {
     logger.warn(
       {
@@ -97,7 +104,7 @@ function loadBootstrap(home: EsperHome, logger: FileLogger): unknown {
     );
     rmSync(home.snapshot, { force: true });
   }
-  return undefined;
+  return {};
 }
 
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
@@ -130,7 +137,7 @@ async function startLocked(
     apiKey: credentials.apiKey,
     secret: credentials.secret,
     apiBase: config.apiBase,
-    bootstrap: loadBootstrap(home, logger),
+    ...loadBootstrap(home, logger),
     pollIntervalMs: config.syncIntervalSeconds * 1000,
     refresh: 'timers',
     reportEvents: false,
