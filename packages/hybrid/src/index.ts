@@ -14,7 +14,14 @@ export {
   type HybridStatus,
 } from './hybrid.js';
 export type { HybridOptions } from './options.js';
-export { EVENTS_PATH, OriginError, SNAPSHOT_PATH } from './origin-client.js';
+export {
+  createOriginClient,
+  EVENTS_PATH,
+  type OriginClient,
+  type OriginClientOptions,
+  OriginError,
+  SNAPSHOT_PATH,
+} from './origin-client.js';
 export type { HybridEvent, ReporterStats } from './reporter.js';
 export { type Snapshot, type SnapshotResult, validateSnapshot } from './snapshot.js';
 export {

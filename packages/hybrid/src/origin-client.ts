@@ -24,6 +24,10 @@ export interface OriginClientOptions {
   crypto: WebCrypto;
   now: () => number;
   timeoutMs: number;
+  /** Added to every call's target (and so signed), e.g. `tenant_id` for origin to check. */
+  query?: Record<string, string>;
+  /** `x-esper-sdk`; default `@esper/hybrid/<version>`. */
+  sdk?: string;
 }
 
 export interface OriginClient {
@@ -41,6 +45,10 @@ export class OriginError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Origin's `error.code`, when it answered one. */
+    readonly code?: string,
+    /** `Retry-After`, in seconds, when origin sent one. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'OriginError';
@@ -52,7 +60,22 @@ export class OriginError extends Error {
 
 async function failure(response: Response, what: string): Promise<OriginError> {
   const text = await response.text().catch(() => '');
-  return new OriginError(response.status, `${what}: HTTP ${response.status} ${text.slice(0, 200)}`);
+  let detail = text.slice(0, 200);
+  let code: string | undefined;
+  try {
+    const error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+    if (typeof error?.code === 'string') {
+      code = error.code;
+      detail = `${code}: ${error.message ?? ''}`;
+    }
+  } catch {}
+  const retry = Number(response.headers.get('retry-after'));
+  return new OriginError(
+    response.status,
+    `${what}: HTTP ${response.status} ${detail}`,
+    code,
+    Number.isFinite(retry) && retry > 0 ? retry : undefined,
+  );
 }
 
 const encoder = new TextEncoder();
@@ -91,6 +114,7 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
   const sign = createBytesSigner(options.apiKey, options.secret, options.crypto.subtle);
   // Signed paths are the request target as sent: the API base's own path prefix included.
   const prefix = apiBase.pathname.replace(/\/+$/, '');
+  const query = options.query ? `?${new URLSearchParams(options.query)}` : '';
 
   async function call(
     method: string,
@@ -98,11 +122,11 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
     body: Uint8Array<ArrayBuffer>,
     extra: HeadersInit,
   ) {
-    const target = prefix + path;
+    const target = prefix + path + query;
     const signed: SignedHeaders = await sign(method, target, body, Math.floor(now() / 1000));
     const headers = new Headers(extra);
     for (const [name, value] of Object.entries(signed)) headers.set(name, value);
-    headers.set(HEADER_SDK, SDK);
+    headers.set(HEADER_SDK, options.sdk ?? SDK);
     return options.fetch(new URL(target, apiBase.origin), {
       method,
       headers,

@@ -2,10 +2,11 @@
  * The `esper` command line: the customer-run Esper Hybrid runtime (docs/hybrid.md, the seeds'
  * "Hybrid commands"). `main` dispatches to one command and returns its exit code (`EXIT`).
  */
+
+import { OriginError } from '@esper/hybrid';
 import { runCapture } from '../capture/index.js';
 import { EsperFileError } from '../daemon/files.js';
 import { DataDirLockedError } from '../daemon/lock.js';
-import { OriginStatusError } from '../daemon/origin.js';
 import { InvalidSnapshotError } from '../daemon/sync.js';
 import { runInit } from './init.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
@@ -85,7 +86,7 @@ function report(name: string, err: unknown, io: CliIo): number {
   }
   if (err instanceof EsperFileError) return EXIT.config;
   if (err instanceof DataDirLockedError) return EXIT.locked;
-  if (err instanceof OriginStatusError || err instanceof InvalidSnapshotError) return EXIT.origin;
+  if (err instanceof OriginError || err instanceof InvalidSnapshotError) return EXIT.origin;
   if (err instanceof TypeError && /fetch failed/.test(message)) return EXIT.origin;
   if ((err as Error).name === 'TimeoutError') return EXIT.origin;
   return EXIT.failure;

@@ -6,8 +6,9 @@
  * it with a count; other 4xx (a revoked key) keep it and retry slowly.
  */
 import type { Logger } from '@esper/core';
+import { OriginError } from '@esper/hybrid';
 import { EVENT_RETENTION_MS } from '../hybrid/event-ledger.js';
-import { type OriginCalls, OriginStatusError } from './origin.js';
+import type { OriginCalls } from './origin.js';
 import type { Spool } from './spool.js';
 
 export interface ShipperOptions {
@@ -79,7 +80,7 @@ export class Shipper {
   ) {
     const message = err instanceof Error ? err.message : String(err);
     this.lastError = message;
-    if (err instanceof OriginStatusError && err.status === 400) {
+    if (err instanceof OriginError && err.status === 400) {
       this.o.spool.confirm(batch, batch.count, 'dropped');
       this.o.logger.error(
         { err: message, events: batch.count },
@@ -89,7 +90,7 @@ export class Shipper {
     }
     this.failures += 1;
     let delay = Math.min(30_000, 500 * 2 ** (this.failures - 1));
-    if (err instanceof OriginStatusError && err.retryAfterSeconds !== undefined)
+    if (err instanceof OriginError && err.retryAfterSeconds !== undefined)
       delay = err.retryAfterSeconds * 1000;
     this.waitUntil = Date.now() + delay * (0.8 + Math.random() * 0.4);
     this.o.logger.warn(
