@@ -6,6 +6,7 @@
  * keys: they verify clearance tokens, they cannot make one).
  */
 import { createHash } from 'node:crypto';
+import { EVENTS_PATH, SNAPSHOT_PATH } from '@esper/hybrid';
 import type { Hono } from 'hono';
 import type { ClearanceJwk } from '../challenge/clearance.js';
 import type { PolicyRuntime } from '../policy-runtime.js';
@@ -17,8 +18,8 @@ import { EventLedger } from './event-ledger.js';
 import { MAX_EVENT_BATCH_BYTES, validateEventBatch } from './events.js';
 import { checkHybridCall, type HybridLimits, type HybridRefusal, refuse } from './hybrid-call.js';
 
-export const SNAPSHOT_PATH = '/api/v1/hybrid/snapshot';
-export const EVENTS_PATH = '/api/v1/hybrid/events';
+// The paths the hybrid client calls: one definition for both sides.
+export { EVENTS_PATH, SNAPSHOT_PATH };
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
