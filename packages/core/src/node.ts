@@ -204,3 +204,18 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
     },
   };
 }
+
+export {
+  appendNodeResponseHeaders,
+  forwardedForLines,
+  forwardUpstream,
+  type NodeRequestFacts,
+  type NodeRequestLike,
+  type NodeResponseLike,
+  type NodeScreening,
+  nodeWebRequest,
+  pathOfTarget,
+  screenNodeRequest,
+  sendNodeResponse,
+  withNodeTransport,
+} from './node-http.js';

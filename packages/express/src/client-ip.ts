@@ -1,4 +1,5 @@
 import type { ClientIpPreset } from '@esper/core';
+import { forwardedForLines } from '@esper/core/node';
 import type { ExpressRequest } from './types.js';
 
 /** True when the app set `trust proxy`: Express then already applied the user's trust rules. */
@@ -20,19 +21,6 @@ export function schemeOf(req: ExpressRequest, trusted: boolean, preset: ClientIp
     if (proto === 'https' || proto === 'http') return proto;
   }
   return (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-}
-
-/**
- * The `x-forwarded-for` header lines as they arrived, in order. `req.headers` joins them with
- * ", ", which loses where one line ends: the Heroku router appends to the first line only.
- */
-export function forwardedForLines(req: ExpressRequest): string[] {
-  const lines: string[] = [];
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase() === 'x-forwarded-for') lines.push(raw[i + 1]!);
-  }
-  return lines;
 }
 
 type TrustFn = (address: string, hop: number) => boolean;

@@ -1,16 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  createEsper,
-  type Decision,
-  type Esper,
-  EsperConfigError,
-  type EsperOptions,
-} from '@esper/core';
+import { createEsper, type Esper, EsperConfigError, type EsperOptions } from '@esper/core';
 import { adapterOptions } from '@esper/core/adapter';
-import { createUndiciTransport, nodeSigner } from '@esper/core/node';
-import { forwardedForLines, schemeOf, trustedClientIp, trustsProxy } from './client-ip.js';
-import { forwardUpstream, pathOf, routedTarget, toWebRequest } from './request.js';
-import { appendResponseHeaders, sendResponse } from './response.js';
+import { forwardedForLines, screenNodeRequest, withNodeTransport } from '@esper/core/node';
+import { schemeOf, trustedClientIp, trustsProxy } from './client-ip.js';
+import { routedTarget } from './request.js';
 import type { ExpressRequest } from './types.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
@@ -40,17 +33,7 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
   const logger = options.logger;
   const client = createEsper(
     adapterOptions(
-      {
-        ...options,
-        // Importing undici takes 100–400 ms, more than a decision's budget: createEsper()
-        // starts loading it in the background (the transport's warm-up), never on import or
-        // per request.
-        transport:
-          options.transport ??
-          (options.fetch ? undefined : createUndiciTransport({ load: () => import('undici') })),
-        // A `crypto` of the user's own (tests, a FIPS provider) keeps signing with it.
-        signer: options.signer ?? (options.crypto ? undefined : nodeSigner),
-      },
+      withNodeTransport(options, () => import('undici')),
       {
         preset,
         runtime: env.DYNO ? 'heroku' : 'node',
@@ -65,64 +48,28 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
 
   /** Resolves to true when the request should go on to the app. */
   async function handle(req: ExpressRequest, res: ServerResponse): Promise<boolean> {
-    // originalUrl: under app.use('/mount', …) req.url has lost the mount path.
-    const target = routedTarget(req.originalUrl ?? req.url ?? '/');
-    let request: Request | undefined;
-    try {
-      const trusted = trustsProxy(req);
-      request = toWebRequest(req, schemeOf(req, trusted, preset), target);
-      if (!request || target === undefined) {
-        // No path Express would route on (e.g. `OPTIONS *`): nothing core could match
-        // include/exclude or failClosedRoutes against faithfully, so it never reaches the app.
-        res
-          .writeHead(400, { 'content-type': 'text/plain', connection: 'close' })
-          .end('Bad Request');
-        return false;
-      }
-      const requestId = request.headers.get('x-request-id') ?? undefined;
-      // With `trust proxy` set, the app's own trust rules pick the IP; otherwise core reads the
-      // raw x-forwarded-for lines the way the preset's platform writes them.
-      const ip = trusted
-        ? { clientIp: trustedClientIp(req, preset) }
-        : { remoteAddress: req.socket.remoteAddress, forwardedFor: forwardedForLines(req) };
-      // The raw path: Express routes on it as sent, dot segments and escapes included.
-      const path = pathOf(target);
-      // `pending` never rejects (core catches the hook) and Node keeps running it: nothing to hand off.
-      const decision = await client.protect(request, { ...ip, requestId, path });
-      req.esper = decision;
-      return await apply(req, res, decision, request);
-    } catch (err) {
-      logger?.error({ err }, 'esper: middleware failed');
-      // Undecided (the request could not be built, or applying the decision threw): core's
-      // fallback decides, and the app never sees the client's own x-esper-* headers.
-      forwardUpstream(req, new Headers());
-      const decision =
-        req.esper?.enforced === true
-          ? req.esper
-          : client.screenFailed(pathOf(target ?? '/'), err, request);
-      req.esper = decision;
-      if (!decision.enforced) return !res.headersSent;
-      // An enforced decision stays enforced even when its response cannot be written.
-      if (res.headersSent) res.destroy();
-      else res.writeHead(403, { 'cache-control': 'no-store' }).end();
-      return false;
-    }
-  }
-
-  async function apply(
-    req: ExpressRequest,
-    res: ServerResponse,
-    decision: Decision,
-    request: Request,
-  ): Promise<boolean> {
-    const response = await client.respond(decision, request);
-    if (response) {
-      await sendResponse(res, response);
-      return false;
-    }
-    forwardUpstream(req, client.upstreamHeaders(new Headers(), decision));
-    appendResponseHeaders(res, decision.responseHeaders);
-    return true;
+    const screened = await screenNodeRequest(
+      client,
+      req,
+      res,
+      () => {
+        // originalUrl: under app.use('/mount', …) req.url has lost the mount path.
+        const target = routedTarget(req.originalUrl ?? req.url ?? '/');
+        const trusted = trustsProxy(req);
+        return {
+          target,
+          scheme: schemeOf(req, trusted, preset),
+          // With `trust proxy` set, the app's own trust rules pick the IP; otherwise core reads
+          // the raw x-forwarded-for lines the way the preset's platform writes them.
+          ip: trusted
+            ? { clientIp: trustedClientIp(req, preset) }
+            : { remoteAddress: req.socket.remoteAddress, forwardedFor: forwardedForLines(req) },
+        };
+      },
+      logger,
+    );
+    req.esper = screened.decision;
+    return screened.proceed;
   }
 
   const middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => {
