@@ -1,3 +1,3 @@
 import { packageBuild } from '../../tsup.base.js';
 
-export default packageBuild({ entry: ['src/index.ts'], platform: 'node' });
+export default packageBuild({ entry: ['src/index.ts', 'src/edge.ts'], platform: 'node' });

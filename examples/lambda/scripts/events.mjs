@@ -108,6 +108,31 @@ export function restApiEvent(req) {
 }
 
 /**
+ * CloudFront Lambda@Edge viewer-request event: the viewer's request as CloudFront passes it,
+ * `clientIp` the address that connected to the edge and each header a list of `{ key, value }`
+ * under its lower-case name.
+ * @param {Req} req
+ */
+export function viewerRequestEvent(req) {
+  const e = sample('cloudfront-viewer-request.json');
+  const [uri, querystring] = split(req.path);
+  const cf = e.Records[0].cf;
+  /** @type {Record<string, Array<{ key: string, value: string }>>} */
+  const headers = { ...cf.request.headers };
+  for (const [key, value] of Object.entries(req.headers ?? {}))
+    headers[key.toLowerCase()] = [{ key, value }];
+  cf.config.requestId = `${randomUUID().replaceAll('-', '')}EXAMPLE==`;
+  Object.assign(cf.request, {
+    clientIp: req.sourceIp ?? '198.51.100.10',
+    method: (req.method ?? 'GET').toUpperCase(),
+    uri,
+    querystring,
+    headers,
+  });
+  return e;
+}
+
+/**
  * The context object the Lambda runtime passes to a handler. The repo's own tests take it from
  * here too (test/helpers/lambda-context.mjs), so that there is one.
  * @param {string} [functionName]

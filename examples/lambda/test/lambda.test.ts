@@ -100,8 +100,8 @@ describe('examples/lambda/template.yaml', () => {
 
 describe('examples/lambda/README.md', () => {
   itShowsFilesAsTheyAre('lambda', {
-    title: 'shows both handlers',
-    files: ['src/handler.ts', 'src/middy.ts'],
+    title: 'shows the three handlers',
+    files: ['src/handler.ts', 'src/middy.ts', 'src/edge.ts'],
   });
 });
 

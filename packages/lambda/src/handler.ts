@@ -45,7 +45,7 @@ function loadUndici() {
 }
 const transport = createUndiciTransport({ load: loadUndici });
 
-function coreOptions(options: LambdaEsperOptions): EsperOptions {
+function coreOptions(options: LambdaEsperOptions, runtime: string): EsperOptions {
   return adapterOptions(
     {
       transport,
@@ -57,15 +57,15 @@ function coreOptions(options: LambdaEsperOptions): EsperOptions {
       // With each event's own source address as `remoteAddress` (sourceIp, or the hop ALB
       // appended), this preset is right for every event kind; `trustedProxies` still apply.
       preset: 'aws-apigateway',
-      runtime: 'aws-lambda',
+      runtime,
       sdk: { name: SDK_NAME, version: SDK_VERSION },
     },
   );
 }
 
 /** Validates the options at module init, so a bad deployment fails at cold start. */
-export function createLambdaEsper(options: LambdaEsperOptions = {}): Esper {
-  return createEsper(coreOptions(options));
+export function createLambdaEsper(options: LambdaEsperOptions = {}, runtime = 'aws-lambda'): Esper {
+  return createEsper(coreOptions(options, runtime));
 }
 
 export type Gate =

@@ -12,6 +12,7 @@ const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const snippets = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const IMPORTS: Record<string, string> = {
   '@esper/lambda': new URL('./index.ts', import.meta.url).href,
+  '@esper/lambda/edge': new URL('./edge.ts', import.meta.url).href,
   '@middy/core': pathToFileURL(
     fileURLToPath(new URL('../node_modules/@middy/core/index.js', import.meta.url)),
   ).href,
@@ -52,8 +53,8 @@ afterAll(async () => {
 const event = (path: string) => ({ ...fixture('apigw-v2-request-no-authorizer'), rawPath: path });
 
 describe('README snippets', () => {
-  it('has the three snippets this test knows', () => {
-    expect(snippets).toHaveLength(3);
+  it('has the four snippets this test knows', () => {
+    expect(snippets).toHaveLength(4);
   });
 
   it('handler: allows with the decision header, blocks on the runtime’s word', async () => {
@@ -69,6 +70,23 @@ describe('README snippets', () => {
     const handler = await load(1);
     expect(await handler(event('/'), lambdaContext())).toMatchObject({ statusCode: 200 });
     expect(await handler(event('/blocked'), lambdaContext())).toMatchObject({ statusCode: 403 });
+  });
+
+  it('Lambda@Edge: options from the bundled esper.json', async () => {
+    writeFileSync(join(dir, 'esper.json'), JSON.stringify({ ...KEY, apiBase: runtime.url }));
+    const handler = await load(3);
+    const edge = (uri: string) => {
+      const url = new URL('../../../test/fixtures/cloudfront/viewer-request.json', import.meta.url);
+      const e = JSON.parse(readFileSync(url, 'utf8'));
+      e.Records[0].cf.request.uri = uri;
+      return e;
+    };
+    const allowed = await handler(edge('/'), lambdaContext());
+    expect(allowed).toMatchObject({
+      uri: '/',
+      headers: { 'x-esper-decision': [{ key: 'X-Esper-Decision', value: 'allow' }] },
+    });
+    expect(await handler(edge('/blocked'), lambdaContext())).toMatchObject({ status: '403' });
   });
 
   it('seeing decisions', async () => {

@@ -4,7 +4,7 @@ import type { EventKind } from './events.js';
 // ALB wants a reason phrase. The statuses Esper and typical custom block/challenge pages send;
 // `node:http`'s full table is not imported for them: importing it is milliseconds of every cold
 // start (bench/import-costs.mjs).
-const REASONS: Record<number, string> = {
+export const REASONS: Record<number, string> = {
   200: 'OK',
   301: 'Moved Permanently',
   302: 'Found',

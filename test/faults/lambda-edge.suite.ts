@@ -1,0 +1,34 @@
+import type { Target } from '../conformance/target.js';
+import { lambdaEdgeOrigin, lambdaEdgeViewer } from '../conformance/targets/lambda-edge.js';
+import { runFaultMatrix } from './matrix.js';
+import { processWatcher } from './watch.js';
+
+/**
+ * The viewer-request target, every request carrying a Host the URL parser refuses to build a
+ * Request from: each fault must still end in the fallback, and the next request in a real
+ * decision, not in a request passed on undecided.
+ */
+function withHost(target: Target, host: string): Target {
+  return {
+    name: `${target.name}, Host ${host}`,
+    async start(options) {
+      const instance = await target.start(options);
+      return {
+        ...instance,
+        request: (req) =>
+          instance.request({ ...req, headers: [...(req.headers ?? []), ['host', host]] }),
+      };
+    },
+  };
+}
+
+// In-process: the measured time is the handler's invocation plus the stand-in CloudFront's hop
+// to its origin on 127.0.0.1.
+const watcher = processWatcher();
+for (const target of [
+  lambdaEdgeViewer,
+  lambdaEdgeOrigin,
+  withHost(lambdaEdgeViewer, '1.2.3.999'),
+  withHost(lambdaEdgeViewer, 'api.example:99999'),
+])
+  runFaultMatrix(target, { slackMs: 50, watcher });
