@@ -1,0 +1,112 @@
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildOnce, packageInputs } from '../../helpers/build-once.mjs';
+import {
+  freePort,
+  type NodeProcess,
+  runNode,
+  startNodeProcess,
+  waitUntilAnswering,
+} from '../../helpers/node-process.mjs';
+import { type Target, targetEnv, toTargetResponse } from '../target.js';
+
+const APP = fileURLToPath(new URL('../fixtures/astro-app/', import.meta.url));
+const ASTRO_PKG = fileURLToPath(new URL('../../../packages/astro/', import.meta.url));
+
+/** `dir/node_modules/<name>` → @esper/astro's own copy, as a user's install would provide it. */
+function link(dir: string, name: string): void {
+  const path = join(dir, 'node_modules', name);
+  if (existsSync(path)) return;
+  mkdirSync(join(path, '..'), { recursive: true });
+  symlinkSync(join(ASTRO_PKG, 'node_modules', name), path, 'dir');
+}
+
+/**
+ * `astro build` of fixtures/astro-app, once for every suite (build-once): the middleware and
+ * the packages come from their sources. The server it writes imports `astro/app/node` at run
+ * time, so the output directory gets a node_modules of its own.
+ */
+export function buildAstroApp(): Promise<string> {
+  return buildOnce('astro-app', {
+    inputs: [APP, ...packageInputs('astro')],
+    async build(outDir) {
+      link(APP, 'astro');
+      link(APP, '@astrojs/node');
+      const astro = join(APP, 'node_modules/astro/astro.js');
+      await runNode(APP, [astro, 'build'], {
+        ASTRO_OUT_DIR: outDir,
+        ASTRO_TELEMETRY_DISABLED: '1',
+      });
+      link(outDir, 'astro');
+    },
+  });
+}
+
+/** The major of the astro package Node resolves from `dir`, as the server does. */
+function astroMajor(dir: string): number {
+  for (let at = dir; at !== dirname(at); at = dirname(at)) {
+    const pkg = join(at, 'node_modules/astro/package.json');
+    if (existsSync(pkg)) return Number(JSON.parse(readFileSync(pkg, 'utf8')).version.split('.')[0]);
+  }
+  throw new Error(`no astro package above ${dir}`);
+}
+
+export interface AstroApp {
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  /** The major version of the astro package the server runs. */
+  astroMajor: number;
+  process: NodeProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * The built app as @astrojs/node's standalone server runs in production: `node
+ * dist/server/entry.mjs`, HOST and PORT from the environment, `env` added (`targetEnv`).
+ * `ESPER_ASTRO_BUILD` names a build of the fixture made elsewhere, used as it is.
+ */
+export async function startAstroApp(env: Record<string, string>): Promise<AstroApp> {
+  // Another build of this fixture instead (the directory holding server/ and client/), for
+  // another Astro major: e.g. Astro 6 on Node 24 (scripts/node24.sh), which Node 20 cannot run.
+  const dir = process.env.ESPER_ASTRO_BUILD ?? (await buildAstroApp());
+  const port = await freePort();
+  const app = startNodeProcess({
+    cwd: dir,
+    args: ['server/entry.mjs'],
+    env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  // A public/ file: the server answers, and Astro has not loaded the middleware yet (it does
+  // on the first on-demand request).
+  await waitUntilAnswering(app, 'astro server', () => fetch(`${origin}/css/site.css`));
+  return { origin, astroMajor: astroMajor(dir), process: app, stop: app.stop };
+}
+
+/**
+ * Astro 5 on @astrojs/node 9 (standalone), no proxy in front: the client IP is the socket
+ * peer, so every request comes from 127.0.0.1 whatever `platformIp` says, and client-sent
+ * forwarding headers reach the app unchanged (Astro's `clientAddress` would take their first).
+ */
+export const astroTarget: Target = {
+  name: 'astro',
+  async start(options) {
+    const app = await startAstroApp(targetEnv(options));
+    // Steady state: the first on-demand request loads the middleware, after Node announced it,
+    // so its socket peer is not seen (test/conformance/astro.test.ts, "the first request").
+    await fetch(`${app.origin}/__warmup`);
+    return {
+      async request(req) {
+        const res = await fetch(app.origin + req.path, {
+          method: req.method ?? 'GET',
+          headers: req.headers,
+          body: req.body,
+          redirect: 'manual',
+        });
+        return toTargetResponse(res);
+      },
+      expectedClientIp: () => '127.0.0.1',
+      close: app.stop,
+    };
+  },
+};
