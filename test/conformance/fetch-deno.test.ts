@@ -1,0 +1,4 @@
+import { runConformance } from './scenarios.js';
+import { fetchTarget } from './targets/fetch.js';
+
+runConformance(fetchTarget('deno'));

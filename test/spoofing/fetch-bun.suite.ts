@@ -1,0 +1,4 @@
+import { fetchTarget } from '../conformance/targets/fetch.js';
+import { runSpoofing } from './spoofing.js';
+
+runSpoofing(fetchTarget('bun'));
