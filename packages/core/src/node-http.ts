@@ -16,6 +16,8 @@ import { isEsperHeader } from './respond.js';
 export interface NodeRequestLike {
   method?: string;
   url?: string;
+  /** 2 on `node:http2`'s compatibility API. */
+  httpVersionMajor?: number;
   headers: Record<string, string | string[] | undefined>;
   rawHeaders: string[];
   socket: { remoteAddress?: string; encrypted?: boolean } | null;
@@ -83,7 +85,10 @@ export function nodeWebRequest(req: NodeRequestLike, scheme: string, target: str
       // A header undici refuses (e.g. an HTTP/2 pseudo-header) is left out, not fatal.
     }
   }
-  const host = safeHost(headers.get('host') ?? undefined) ?? 'localhost';
+  // HTTP/2 (node:http2's compatibility API) sends `:authority`, and no Host.
+  const authority = req.headers[':authority'];
+  const sent = headers.get('host') ?? (typeof authority === 'string' ? authority : undefined);
+  const host = safeHost(sent) ?? 'localhost';
   return decisionRequest(`${scheme}://${host}${target}`, { method: req.method ?? 'GET', headers });
 }
 
@@ -174,7 +179,8 @@ export async function screenNodeRequest(
       forwardUpstream(req, new Headers());
       res.statusCode = 400;
       res.setHeader('content-type', 'text/plain');
-      res.setHeader('connection', 'close');
+      // HTTP/2 has no `Connection` header (Node warns and drops it): the stream ends anyway.
+      if (req.httpVersionMajor !== 2) res.setHeader('connection', 'close');
       res.end(new TextEncoder().encode('Bad Request'));
       return { proceed: false };
     }

@@ -1,0 +1,4 @@
+import { runConformance } from './scenarios.js';
+import { koaTarget } from './targets/node-http.js';
+
+runConformance(koaTarget);
