@@ -290,6 +290,7 @@ const APPS: Record<string, { app?: App; lines: RegExp }> = {
   'express-heroku': { app: nodeDev, lines: /^curl / },
   'express-hybrid': { app: nodeDev, lines: /^curl / },
   hono: { app: nodeDev, lines: /^curl / },
+  koa: { app: nodeDev, lines: /^curl / },
   nextjs: {
     /** `cp .env.example .env.local` + `npm run dev` ("next dev"). */
     app: async (dir, mockUrl) => {
