@@ -9,5 +9,5 @@ export function buildOnce(
   options: { inputs: string[]; build: (outDir: string) => Promise<void> },
 ): Promise<string>;
 
-/** `packages/<p>/src` for core, hybrid, policy and each named package. */
+/** `packages/<p>/src` for core, hybrid, policy and each named package, and the conformance app contract. */
 export function packageInputs(...packages: string[]): string[];

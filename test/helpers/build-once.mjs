@@ -24,7 +24,7 @@ const SKIP = new Set([
 ]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Size and mtime of every file under `dirs` (build output and node_modules left out). */
+/** Size and mtime of every file in `dirs` (files or directories; build output and node_modules left out). */
 function fingerprint(dirs) {
   const hash = createHash('sha256');
   const walk = (dir) => {
@@ -40,7 +40,12 @@ function fingerprint(dirs) {
       }
     }
   };
-  for (const dir of dirs) if (existsSync(dir)) walk(dir);
+  for (const path of dirs) {
+    if (!existsSync(path)) continue;
+    const s = statSync(path);
+    if (s.isDirectory()) walk(path);
+    else hash.update(`${relative(ROOT, path)}\0${s.size}\0${s.mtimeMs}\n`);
+  }
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -66,8 +71,8 @@ async function withLock(lock, fn) {
 const inProcess = new Map();
 
 /**
- * The directory holding `name`'s build for the current `inputs` (absolute directories whose
- * files decide the output: the fixture and the packages it bundles). `build(outDir)` writes the
+ * The directory holding `name`'s build for the current `inputs` (absolute files and directories
+ * whose contents decide the output: the fixture and the packages it bundles). `build(outDir)` writes the
  * build into `outDir` (empty, created for it); it runs only when no build of these inputs exists.
  * Builds of older inputs are removed.
  * @param {string} name
@@ -103,7 +108,14 @@ export function buildOnce(name, { inputs, build }) {
   return made;
 }
 
-/** The package source directories a fixture using `packages` bundles (core, hybrid, policy always). */
+/**
+ * What every conformance fixture bundles besides its own files: the source directories of core,
+ * hybrid, policy and each named package, and the conformance app contract and hybrid wiring.
+ */
 export function packageInputs(...packages) {
-  return ['core', 'hybrid', 'policy', ...packages].map((p) => join(ROOT, 'packages', p, 'src'));
+  return [
+    ...['core', 'hybrid', 'policy', ...packages].map((p) => join(ROOT, 'packages', p, 'src')),
+    join(ROOT, 'test/conformance/target.ts'),
+    join(ROOT, 'test/conformance/fixtures/hybrid.ts'),
+  ];
 }
