@@ -1,0 +1,4 @@
+import { runConformance } from './scenarios.js';
+import { fastify4Target } from './targets/fastify.js';
+
+runConformance(fastify4Target);

@@ -1,0 +1,4 @@
+import { runConformance } from './scenarios.js';
+import { nestExpressTarget } from './targets/nestjs.js';
+
+runConformance(nestExpressTarget);

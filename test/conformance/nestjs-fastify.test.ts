@@ -1,0 +1,4 @@
+import { runConformance } from './scenarios.js';
+import { nestFastifyTarget } from './targets/nestjs.js';
+
+runConformance(nestFastifyTarget);
