@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
+import { describeRootReadme, itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
 import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
 import {
   freePort,
@@ -111,3 +111,5 @@ describe('packages/astro/README.md', () => {
     expect(quoted?.[1]).toBe(readFileSync(`${DIR}src/middleware.ts`, 'utf8'));
   });
 });
+
+describeRootReadme('astro');

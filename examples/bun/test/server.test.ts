@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bunBinary } from '../../../packages/fetch/src/test-support/runtimes.js';
-import { itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
+import { describeRootReadme, itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
 import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
 
 const DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -85,3 +85,5 @@ describe('examples/bun in the real Bun', () => {
 describe('examples/bun/README.md', () => {
   itShowsFilesAsTheyAre('bun', { title: 'shows the server', files: ['src/server.ts'] });
 });
+
+describeRootReadme('bun');

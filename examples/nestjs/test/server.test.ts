@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
+import { describeRootReadme, itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
 import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
 import type { ListeningExample } from '../../../test/helpers/node-process.mjs';
 import { runNode, startListeningExample } from '../../../test/helpers/node-process.mjs';
@@ -70,3 +70,5 @@ describe('examples/nestjs: README', () => {
     files: ['src/main.ts', 'src/app.controller.ts'],
   });
 });
+
+describeRootReadme('nestjs');

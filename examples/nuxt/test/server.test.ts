@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
+import { describeRootReadme, itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
 import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
 import {
   freePort,
@@ -106,3 +106,5 @@ describe('examples/nuxt/README.md', () => {
     files: ['server/middleware/esper.ts', 'server/api/hello.get.ts'],
   });
 });
+
+describeRootReadme('nuxt');

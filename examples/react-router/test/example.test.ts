@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
+import { describeRootReadme, itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
 import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
 import {
   freePort,
@@ -115,3 +115,5 @@ describe('examples/react-router/README.md', () => {
     files: ['app/root.tsx', 'server/app.ts', 'server.js'],
   });
 });
+
+describeRootReadme('react-router');
