@@ -17,6 +17,8 @@ const BUILT = [
   'test/budget/**/*.test.ts',
   'packages/express/src/middleware.test.ts',
   'packages/express/src/readme.test.ts',
+  'packages/fastify/src/readme.test.ts',
+  'packages/node/src/readme.test.ts',
   'packages/lambda/src/startup.test.ts',
   'packages/runtime/src/cli/readme.test.ts',
 ];
