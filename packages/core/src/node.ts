@@ -206,6 +206,24 @@ export function createUndiciTransport(options: UndiciTransportOptions): Transpor
 }
 
 export {
+  EXPRESS_ROUTING,
+  type ExpressRequestLike,
+  expressRequestFacts,
+  expressTrustsProxy,
+} from './node-express.js';
+export {
+  type FastifyReplyLike,
+  type FastifyRequestLike,
+  type FastifyRouterConfig,
+  type FastifyRouting,
+  fastifyCoreRouting,
+  fastifyReplyResponse,
+  fastifyRequestFacts,
+  fastifyRoutedTarget,
+  fastifyRouting,
+  fastifyTrust,
+} from './node-fastify.js';
+export {
   appendNodeResponseHeaders,
   forwardedForLines,
   forwardUpstream,
@@ -219,3 +237,11 @@ export {
   sendNodeResponse,
   withNodeTransport,
 } from './node-http.js';
+export {
+  believedScheme,
+  type ProxyWalk,
+  type TrustFn,
+  trustedClientIp,
+  trustedProto,
+  trustWalk,
+} from './node-trust.js';

@@ -179,13 +179,12 @@ describe('a request that cannot even be built', () => {
         return headers;
       },
     };
+    // Core's Node response (`NodeResponseLike`): the status is set, then the body ended.
     const res = {
       headersSent: false,
-      status: 0,
-      writeHead(s: number) {
-        this.status = s;
-        return this;
-      },
+      statusCode: 0,
+      setHeader() {},
+      appendHeader() {},
       end() {
         return this;
       },
@@ -196,8 +195,10 @@ describe('a request that cannot even be built', () => {
   const run = (mw: ReturnType<typeof esper>, path: string) =>
     new Promise<{ next: boolean; status: number; headers: Record<string, string> }>((resolve) => {
       const { req, res, headers } = undecidable(path);
-      mw(req as never, res as never, () => resolve({ next: true, status: res.status, headers }));
-      setTimeout(() => resolve({ next: false, status: res.status, headers }), 200);
+      mw(req as never, res as never, () =>
+        resolve({ next: true, status: res.statusCode, headers }),
+      );
+      setTimeout(() => resolve({ next: false, status: res.statusCode, headers }), 200);
     });
 
   it('fails closed on a fail-closed route, and open elsewhere without the client x-esper-*', async () => {

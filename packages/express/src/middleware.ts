@@ -1,8 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createEsper, type Esper, EsperConfigError, type EsperOptions } from '@esper/core';
 import { adapterOptions } from '@esper/core/adapter';
-import { forwardedForLines, screenNodeRequest, withNodeTransport } from '@esper/core/node';
-import { schemeOf, trustedClientIp, trustsProxy } from './client-ip.js';
+import {
+  EXPRESS_ROUTING,
+  expressRequestFacts,
+  screenNodeRequest,
+  withNodeTransport,
+} from '@esper/core/node';
 import { routedTarget } from './request.js';
 import type { ExpressRequest } from './types.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
@@ -38,34 +42,21 @@ export function esper(options: EsperExpressOptions = {}): EsperMiddleware {
         preset,
         runtime: env.DYNO ? 'heroku' : 'node',
         sdk: { name: SDK_NAME, version: SDK_VERSION },
-        // Express's defaults: `case sensitive routing` and `strict routing` off, in the app
-        // and in every `express.Router()` unless each one turns them on; see the README.
-        // `express.static` decodes `%2F` and collapses `//`, which the router does not.
-        routing: { caseSensitive: false, strict: false, ambiguousSlashes: 'refuse' },
+        // Express's defaults (`case sensitive routing`, `strict routing` off); see the README.
+        routing: EXPRESS_ROUTING,
       },
     ),
   );
 
   /** Resolves to true when the request should go on to the app. */
   async function handle(req: ExpressRequest, res: ServerResponse): Promise<boolean> {
+    // The path Express routes (from originalUrl, the mount path kept), and the client as the
+    // app's `trust proxy` sees it; without it, core reads the raw x-forwarded-for lines.
     const screened = await screenNodeRequest(
       client,
       req,
       res,
-      () => {
-        // originalUrl: under app.use('/mount', …) req.url has lost the mount path.
-        const target = routedTarget(req.originalUrl ?? req.url ?? '/');
-        const trusted = trustsProxy(req);
-        return {
-          target,
-          scheme: schemeOf(req, trusted, preset),
-          // With `trust proxy` set, the app's own trust rules pick the IP; otherwise core reads
-          // the raw x-forwarded-for lines the way the preset's platform writes them.
-          ip: trusted
-            ? { clientIp: trustedClientIp(req, preset) }
-            : { remoteAddress: req.socket.remoteAddress, forwardedFor: forwardedForLines(req) },
-        };
-      },
+      () => expressRequestFacts(req, preset, routedTarget),
       logger,
     );
     req.esper = screened.decision;

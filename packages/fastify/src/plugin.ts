@@ -1,11 +1,15 @@
 import { createEsper, type Esper, EsperConfigError, type EsperOptions } from '@esper/core';
 import { adapterOptions } from '@esper/core/adapter';
-import { forwardedForLines, screenNodeRequest, withNodeTransport } from '@esper/core/node';
+import {
+  fastifyCoreRouting,
+  fastifyReplyResponse,
+  fastifyRequestFacts,
+  fastifyRouting,
+  screenNodeRequest,
+  withNodeTransport,
+} from '@esper/core/node';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { schemeOf, trustedClientIp, trustWalk } from './client-ip.js';
-import { replyResponse } from './reply.js';
-import { coreRouting, routedTarget, routingOf } from './routing.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
 /** `@esper/core`'s options; `runtime`, `sdk` and (from the instance) `routing` are set here. */
@@ -22,7 +26,7 @@ const plugin: FastifyPluginAsync<EsperFastifyOptions> = async (fastify, options)
   }
   const env = options.env ?? process.env;
   const preset = options.clientIp?.preset ?? (env.DYNO ? 'heroku' : 'direct');
-  const routing = routingOf(fastify.initialConfig);
+  const routing = fastifyRouting(fastify.initialConfig);
   const client = createEsper(
     adapterOptions(
       withNodeTransport(options, () => import('undici')),
@@ -30,7 +34,7 @@ const plugin: FastifyPluginAsync<EsperFastifyOptions> = async (fastify, options)
         preset,
         runtime: env.DYNO ? 'heroku' : 'node',
         sdk: { name: SDK_NAME, version: SDK_VERSION },
-        routing: coreRouting(routing),
+        routing: fastifyCoreRouting(routing),
       },
     ),
   );
@@ -42,22 +46,12 @@ const plugin: FastifyPluginAsync<EsperFastifyOptions> = async (fastify, options)
     const screened = await screenNodeRequest(
       client,
       request.raw,
-      replyResponse(reply),
-      () => {
-        const walk = trustWalk(request);
-        return {
-          target: routedTarget(request.url, routing),
-          scheme: schemeOf(request, walk, preset),
-          // With `trustProxy` set, the instance's own trust rules pick the IP; otherwise core
-          // reads the raw x-forwarded-for lines the way the preset's platform writes them.
-          ip: walk
-            ? { clientIp: trustedClientIp(request, walk, preset) }
-            : {
-                remoteAddress: request.raw.socket?.remoteAddress,
-                forwardedFor: forwardedForLines(request.raw),
-              },
-        };
-      },
+      // Fastify < 4.18 sends a Buffer, never a Uint8Array, as bytes.
+      fastifyReplyResponse(reply, (body) =>
+        Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      ),
+      // The routed path, and the client as the instance's `trustProxy` sees it.
+      () => fastifyRequestFacts(request, routing, preset),
       options.logger ?? request.log,
     );
     request.esper = screened.decision;

@@ -240,4 +240,20 @@ describe.each(PLATFORMS)('%s platform', (platform) => {
       await s.close();
     }
   });
+
+  it('Heroku without a trust setting: the router’s x-forwarded-proto is believed', async () => {
+    const s = await start(platform, {
+      esper: { ...KEY, apiBase: runtime.url, env: { DYNO: 'web.1' }, timeoutMs: 5_000 },
+    });
+    try {
+      const id = ua();
+      await fetch(s.url, { headers: { 'user-agent': id, 'x-forwarded-proto': 'https' } });
+      expect(asked(id)).toMatchObject({ scheme: 'https' });
+      const other = ua();
+      await fetch(s.url, { headers: { 'user-agent': other, 'x-forwarded-proto': 'ftp' } });
+      expect(asked(other)).toMatchObject({ scheme: 'http' });
+    } finally {
+      await s.close();
+    }
+  });
 });

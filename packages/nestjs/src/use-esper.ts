@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createEsper,
   type Decision,
@@ -7,17 +6,24 @@ import {
   type EsperOptions,
 } from '@esper/core';
 import { adapterOptions } from '@esper/core/adapter';
-import { type NodeRequestFacts, screenNodeRequest, withNodeTransport } from '@esper/core/node';
-import { EXPRESS_ROUTING, type ExpressRequest, expressFacts } from './express.js';
 import {
-  coreRouting,
-  type FastifyConfig,
+  EXPRESS_ROUTING,
+  type ExpressRequestLike,
+  expressRequestFacts,
   type FastifyReplyLike,
   type FastifyRequestLike,
-  fastifyFacts,
+  type FastifyRouterConfig,
+  fastifyCoreRouting,
+  fastifyReplyResponse,
+  fastifyRequestFacts,
   fastifyRouting,
-  replyResponse,
-} from './fastify.js';
+  type NodeRequestFacts,
+  type NodeRequestLike,
+  type NodeResponseLike,
+  screenNodeRequest,
+  withNodeTransport,
+} from '@esper/core/node';
+import { expressTarget } from './express.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
 /** `@esper/core`'s options; `runtime`, `sdk` and (from the platform) `routing` are set here. */
@@ -31,7 +37,7 @@ export interface NestAppLike {
 }
 
 interface FastifyInstanceLike {
-  initialConfig: FastifyConfig;
+  initialConfig: FastifyRouterConfig;
   addHook(
     name: 'onRequest',
     hook: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>,
@@ -74,14 +80,14 @@ export function useEsper(app: NestAppLike, options: EsperNestOptions = {}): Espe
         preset,
         runtime: env.DYNO ? 'heroku' : 'node',
         sdk: { name: SDK_NAME, version: SDK_VERSION },
-        routing: router ? coreRouting(router) : EXPRESS_ROUTING,
+        routing: router ? fastifyCoreRouting(router) : EXPRESS_ROUTING,
       },
     ),
   );
   const logger = options.logger;
   const screen = async (
-    req: IncomingMessage & { esper?: Decision },
-    res: Parameters<typeof screenNodeRequest>[2],
+    req: NodeRequestLike & { esper?: Decision },
+    res: NodeResponseLike,
     facts: () => NodeRequestFacts,
   ) => {
     const screened = await screenNodeRequest(client, req, res, facts, logger);
@@ -91,9 +97,8 @@ export function useEsper(app: NestAppLike, options: EsperNestOptions = {}): Espe
 
   if (fastify && router) {
     fastify.addHook('onRequest', async (request, reply) => {
-      const raw = request.raw as IncomingMessage;
-      const screened = await screen(raw, replyResponse(reply), () =>
-        fastifyFacts(request, router, preset),
+      const screened = await screen(request.raw, fastifyReplyResponse(reply), () =>
+        fastifyRequestFacts(request, router, preset),
       );
       // Nest's `@Req()` is Fastify's request here: the decision goes on both.
       (request as { esper?: Decision }).esper = screened.decision;
@@ -101,8 +106,8 @@ export function useEsper(app: NestAppLike, options: EsperNestOptions = {}): Espe
     });
     fastify.addHook('onClose', () => client.close());
   } else {
-    app.use((req: ExpressRequest, res: ServerResponse, next: () => void) => {
-      screen(req, res, () => expressFacts(req, preset))
+    app.use((req: ExpressRequestLike, res: NodeResponseLike, next: () => void) => {
+      screen(req, res, () => expressRequestFacts(req, preset, expressTarget))
         .then((screened) => screened.proceed && next())
         .catch((err: unknown) => logger?.error({ err }, 'esper: next() threw'));
     });
