@@ -180,6 +180,12 @@ export const VARIANTS: Variant[] = [
   { group: 'unreserved %XX', name: '/panel/%78', target: '/panel/%78' },
   { group: 'unreserved %XX', name: '/%73ecret.html', target: '/%73ecret.html' },
   { group: 'unreserved %XX', name: '/secret%2ehtml', target: '/secret%2ehtml' },
+  // Escapes of escapes: a router that decodes twice (or a proxy, then the app) serves the
+  // path the runtime never saw. And bytes no path should carry: NUL, overlong UTF-8 for `/`.
+  { group: 'double-encoded', name: '/%2561dmin', target: '/%2561dmin' },
+  { group: 'double-encoded', name: '/panel%252fx', target: '/panel%252fx' },
+  { group: 'odd bytes', name: '/admin%00', target: '/admin%00' },
+  { group: 'odd bytes', name: '/panel%c0%afx', target: '/panel%c0%afx' },
   // Backslashes (WHATWG URL reads `\` as `/` in special schemes; Node's url.parse too).
   { group: 'backslash', name: '/\\admin', target: '/\\admin' },
   { group: 'backslash', name: '\\admin', target: '\\admin' },
