@@ -100,7 +100,7 @@ runConformance(svelteKitTarget(), ({ runtime, live }) => {
  * Node: workerd itself is not run here.
  */
 // Nested under the target's name: run.mjs's matrix counts only the scenarios' describes.
-describe('sveltekit', () =>
+describe('sveltekit', () => {
   describe("SvelteKit's Server with a platform that has waitUntil (adapter-cloudflare's call)", () => {
     let runtime: MockRuntime;
     let server: {
@@ -152,4 +152,5 @@ describe('sveltekit', () =>
       expect(call, 'the runtime was asked').toBeDefined();
       expect((call!.body as Call['body']).request.client_ip).toBe('198.51.100.90');
     });
-  }));
+  });
+});
