@@ -40,6 +40,8 @@ runConformance(reactRouterTarget, ({ live, runtime }) => {
     );
     expect(res.status).toBe(200);
     expect(res.headers.get('x-context-action')).toBe('allow');
+    // The loader's own request.headers: the middleware replaced the forged header.
+    expect(res.headers.get('x-request-decision')).toBe('allow');
     expect(JSON.parse(res.body).decision).toBe('allow');
   });
 });

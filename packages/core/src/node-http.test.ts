@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type NodeRequestLike, nodeWebRequest } from './node-http.js';
+import { forwardUpstream, type NodeRequestLike, nodeWebRequest } from './node-http.js';
 
 const request = (headers: NodeRequestLike['headers']): NodeRequestLike => ({
   method: 'GET',
@@ -25,5 +25,51 @@ describe('nodeWebRequest', () => {
     expect(nodeWebRequest(request({ ':authority': 'bad host' }), 'http', '/').url).toBe(
       'http://localhost/',
     );
+  });
+});
+
+describe('forwardUpstream', () => {
+  it('a header the runtime vouches for replaces the client’s copy, in every view (protocol.md)', () => {
+    const req: NodeRequestLike = {
+      headers: { 'x-risk': 'low', 'x-esper-decision': 'allow', accept: '*/*' },
+      rawHeaders: ['X-Risk', 'low', 'x-risk', 'none', 'X-Esper-Decision', 'allow', 'Accept', '*/*'],
+      socket: null,
+    };
+    forwardUpstream(
+      req,
+      new Headers([
+        ['x-esper-decision', 'challenge'],
+        ['x-risk', 'high'],
+      ]),
+    );
+    expect(req.headers).toEqual({
+      accept: '*/*',
+      'x-esper-decision': 'challenge',
+      'x-risk': 'high',
+    });
+    expect(req.rawHeaders).toEqual([
+      'Accept',
+      '*/*',
+      'x-esper-decision',
+      'challenge',
+      'x-risk',
+      'high',
+    ]);
+  });
+});
+
+describe('forwardUpstream, when Node cannot build headersDistinct', () => {
+  it('(rawHeaders shortened by something before Esper) still cleans the other views', () => {
+    const req = {
+      headers: { 'x-esper-decision': 'allow' } as NodeRequestLike['headers'],
+      get headersDistinct(): never {
+        throw new TypeError("Cannot read properties of undefined (reading 'toLowerCase')");
+      },
+      rawHeaders: ['x-esper-decision', 'allow'],
+      socket: null,
+    };
+    expect(() => forwardUpstream(req, new Headers([['x-esper-decision', 'block']]))).not.toThrow();
+    expect(req.headers).toEqual({ 'x-esper-decision': 'block' });
+    expect(req.rawHeaders).toEqual(['x-esper-decision', 'block']);
   });
 });

@@ -19,6 +19,8 @@ export interface NodeRequestLike {
   /** 2 on `node:http2`'s compatibility API. */
   httpVersionMajor?: number;
   headers: Record<string, string | string[] | undefined>;
+  /** HTTP/1's (not http2's): made from `rawHeaders` on first read, as many lines as parsed. */
+  readonly headersDistinct?: Record<string, string[] | undefined>;
   rawHeaders: string[];
   socket: { remoteAddress?: string; encrypted?: boolean } | null;
 }
@@ -93,18 +95,32 @@ export function nodeWebRequest(req: NodeRequestLike, scheme: string, target: str
 }
 
 /**
- * Hands the decision's headers to the app. Client-sent `x-esper-*` go first, from `rawHeaders`
- * too, so no view of the request lets a client claim it was allowed.
+ * Hands the decision's headers to the app. Client-sent `x-esper-*` go first, and so does the
+ * client's copy of any header the runtime vouches for (which replaces it, docs/protocol.md),
+ * from `rawHeaders` too, so no view of the request lets a client claim what the runtime said.
  */
 export function forwardUpstream(req: NodeRequestLike, upstream: Headers): void {
-  for (const name of Object.keys(req.headers)) if (isEsperHeader(name)) delete req.headers[name];
+  const vouched = new Set(upstream.keys()); // lower case, as Headers keeps them
+  const replaced = (name: string) => isEsperHeader(name) || vouched.has(name.toLowerCase());
+  // Node makes `headersDistinct` from the first N raw lines it parsed, on first read: made from
+  // the edited lines it would miss some, or throw if they are fewer. Make it now and edit it.
+  let distinct: Record<string, string[] | undefined> | undefined;
+  try {
+    distinct = req.headersDistinct;
+  } catch {
+    // Something before Esper shortened `rawHeaders`: Node cannot build it, for anyone.
+  }
+  for (const views of distinct ? [req.headers, distinct] : [req.headers]) {
+    for (const name of Object.keys(views)) if (replaced(name)) delete views[name];
+  }
   const raw: string[] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    if (!isEsperHeader(req.rawHeaders[i]!)) raw.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+    if (!replaced(req.rawHeaders[i]!)) raw.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   }
+  // Headers joins repeated names with ", " (set-cookie is no request header).
   for (const [name, value] of upstream) {
-    const prev = req.headers[name];
-    req.headers[name] = prev ? `${prev}, ${value}` : value;
+    req.headers[name] = value;
+    if (distinct) distinct[name] = [value];
     raw.push(name, value);
   }
   req.rawHeaders.splice(0, req.rawHeaders.length, ...raw);

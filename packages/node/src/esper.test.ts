@@ -9,7 +9,7 @@ import {
   connect as h2connect,
 } from 'node:http2';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,7 +23,13 @@ let runtime: MockRuntime;
 beforeAll(async () => {
   runtime = await startMockRuntime({
     keys: [KEY],
-    answers: [{ match: { path: '/blocked' }, answer: { action: 'block', policy_id: 'pol_t' } }],
+    answers: [
+      { match: { path: '/blocked' }, answer: { action: 'block', policy_id: 'pol_t' } },
+      {
+        match: { path: '/vouched' },
+        answer: { action: 'allow', upstream_headers: [['x-risk', 'high']] },
+      },
+    ],
   });
 });
 afterAll(() => runtime?.close());
@@ -42,19 +48,17 @@ const nextId = () => `t-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
 async function plainServer(extra?: EsperNodeOptions) {
   const esper = createEsperNode(options(extra));
   const ran: IncomingMessage[] = [];
-  const server = await listen(
-    createServer(
-      esper.handler((req, res) => {
-        ran.push(req);
-        res.setHeader('content-type', 'application/json');
-        res.end(
-          JSON.stringify({ action: req.esper?.action, seen: req.headers['x-esper-decision'] }),
-        );
-      }),
-    ),
+  const http = createServer(
+    esper.handler((req, res) => {
+      ran.push(req);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ action: req.esper?.action, seen: req.headers['x-esper-decision'] }));
+    }),
   );
+  const server = await listen(http);
   return {
     ...server,
+    http,
     ran,
     async close() {
       await server.close();
@@ -96,6 +100,29 @@ describe('node:http', () => {
       expect(seen.source).toMatchObject({ sdk: '@esper/node', runtime: 'node' });
       expect(seen.request).toMatchObject({ scheme: 'http', path: '/hello', query: 'x=1' });
       expect(app.ran[0]!.rawHeaders).not.toContain('forged');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a header the runtime vouches for replaces the client’s own, in every view of the request', async () => {
+    const app = await plainServer();
+    try {
+      // More forged lines than Esper adds: Node reads `headersDistinct` from `rawHeaders` on
+      // first use, as many entries as it parsed (a shorter array made it throw).
+      const forged = Object.fromEntries([...'abcdef'].map((c) => [`x-esper-${c}`, 'forged']));
+      const res = await fetch(`${app.url}/vouched`, {
+        headers: { ...forged, 'x-risk': 'low', 'x-esper-mode': 'monitor' },
+      });
+      expect(res.status).toBe(200);
+      const req = app.ran[0]!;
+      expect(req.headers['x-risk']).toBe('high');
+      expect(req.headersDistinct['x-risk']).toEqual(['high']);
+      expect(req.headersDistinct['x-esper-decision']).toEqual(['allow']);
+      expect(Object.keys(req.headersDistinct).filter((k) => k.startsWith('x-esper-a'))).toEqual([]);
+      expect(req.rawHeaders).not.toContain('low');
+      expect(req.headers['x-esper-mode']).toBe('live');
+      expect(req.rawHeaders).not.toContain('monitor');
     } finally {
       await app.close();
     }
@@ -170,6 +197,95 @@ describe('node:http', () => {
       expect(app.ran).toHaveLength(0);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('upgrade requests (stated limit)', () => {
+  const upgrade: Array<[string, string]> = [
+    ['Connection', 'Upgrade'],
+    ['Upgrade', 'websocket'],
+  ];
+
+  it('without an upgrade listener, Node hands an Upgrade request to the listener: screened', async () => {
+    const app = await plainServer();
+    try {
+      const id = nextId();
+      const res = await rawRequest(app.url, {
+        target: '/blocked',
+        headers: [...upgrade, ['x-test-id', id]],
+      });
+      expect(res.status).toBe(403);
+      expect(callFor(runtime.requests, id)!.request.path).toBe('/blocked');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('with one (a WebSocket server), Node never emits request: Esper is not asked (README)', async () => {
+    const app = await plainServer();
+    const upgraded: string[] = [];
+    app.http.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+      upgraded.push(req.url!);
+      socket.end(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+      );
+    });
+    try {
+      const id = nextId();
+      const res = await rawRequest(app.url, {
+        target: '/blocked',
+        headers: [...upgrade, ['x-test-id', id]],
+      });
+      expect(res.status).toBe(101);
+      expect(upgraded).toEqual(['/blocked']);
+      expect(callFor(runtime.requests, id)).toBeUndefined();
+      expect(app.ran).toHaveLength(0);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('Expect: 100-continue', () => {
+  it('a checkContinue listener replaces request: wrapped in esper.handler, it is screened', async () => {
+    const app = await plainServer();
+    const esper = createEsperNode(options());
+    const continued: string[] = [];
+    app.http.on(
+      'checkContinue',
+      esper.handler((req, res) => {
+        continued.push(req.url!);
+        res.writeContinue();
+        res.end('ok');
+      }),
+    );
+    try {
+      const id = nextId();
+      const res = await rawRequest(app.url, {
+        method: 'POST',
+        target: '/blocked',
+        headers: [
+          ['Expect', '100-continue'],
+          ['x-test-id', id],
+        ],
+      });
+      expect(res.status).toBe(403);
+      expect(callFor(runtime.requests, id)!.request.path).toBe('/blocked');
+      const open = await rawRequest(app.url, {
+        method: 'POST',
+        target: '/open',
+        headers: [['Expect', '100-continue']],
+      });
+      expect(open.raw).toMatch(
+        /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/,
+      );
+      // Node called the checkContinue listener, never the request listener.
+      expect(continued).toEqual(['/open']);
+      expect(app.ran).toHaveLength(0);
+    } finally {
+      await app.close();
+      await esper.close();
     }
   });
 });

@@ -1,4 +1,6 @@
 import { createServer } from 'node:http';
+import { createServer as createH2Server, connect as h2connect } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { type MockRuntime, startMockRuntime } from '@esper/testing';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -39,7 +41,7 @@ describe('Koa 3 with @koa/router', () => {
       ctx.body = 'served';
     });
     app.use(router.routes());
-    return { server: await listen(createServer(app.callback())), ran };
+    return { app, server: await listen(createServer(app.callback())), ran };
   }
 
   it('puts the decision in ctx.state.esper and the app sees it', async () => {
@@ -61,6 +63,31 @@ describe('Koa 3 with @koa/router', () => {
       expect(ran).toEqual([]);
     } finally {
       await server.close();
+    }
+  });
+  it('over HTTP/2, a :path Koa trims (a trailing U+00A0) is refused, not decided as another path', async () => {
+    const { app, server, ran } = await koaApp();
+    await server.close();
+    const h2 = createH2Server(app.callback());
+    await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
+    const session = h2connect(`http://127.0.0.1:${(h2.address() as AddressInfo).port}`);
+    try {
+      // HTTP/1's parser refuses such a target; nghttp2 passes it on, and parseurl (Koa,
+      // connect) trims it: Koa serves /blocked.
+      for (const path of ['/blocked\u00a0', '/blocked\u00a0?x=1', '/hello\u00a0']) {
+        const t = id();
+        const status = await new Promise<number>((resolve, reject) => {
+          const stream = session.request({ ':path': path, 'x-test-id': t });
+          stream.on('response', (h) => resolve(Number(h[':status'])));
+          stream.on('error', reject).resume().end();
+        });
+        expect(status, JSON.stringify(path)).toBe(400);
+        expect(callFor(runtime.requests, t), JSON.stringify(path)).toBeUndefined();
+      }
+      expect(ran).toEqual([]);
+    } finally {
+      session.close();
+      await new Promise((r) => h2.close(r));
     }
   });
 });

@@ -51,6 +51,11 @@ describe('routedTarget', () => {
     ['http://user@app.example/admin', 'userinfo'],
     ['http://app.example//admin', 'absolute-form with a leading //'],
     ['ftp://app.example/admin', 'not http(s)'],
+    ['/admin\u00a0', 'an HTTP/2 :path parseurl trims: Koa routes /admin'],
+    ['/admin\ufeff', 'the same'],
+    ['/admin\t', 'the same'],
+    ['/adm in', 'whitespace'],
+    ['/caf\u00e9', 'not ASCII: HTTP/1 refuses it'],
   ])('%j is refused (%s)', (url) => {
     expect(routedTarget(url)).toBeUndefined();
   });

@@ -11,15 +11,19 @@
  *   authority must be a plain host name or IP: on any other, the two parsers differ (one
  *   throws, or reads part of it as the path), and no browser sends it;
  * - anything else (`OPTIONS *`, `/admin#x`, `/\admin`, `//admin`): undefined, and the request is
- *   refused with a 400 rather than decided on a path some router would not serve.
+ *   refused with a 400 rather than decided on a path some router would not serve;
+ * - so is a target with a character outside visible ASCII: HTTP/1's parser refuses them, but an
+ *   HTTP/2 `:path` can hold them, and `parseurl` trims whitespace (`/admin\u00a0` is `/admin`).
  *
  * Dot segments (`/x/../admin`, `%2e%2e`), which `new URL` resolves, are refused by core.
  */
 const ABSOLUTE =
   /^https?:\/\/(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{0,5})?(?=\/)/i;
 
+const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
+
 export function routedTarget(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
+  if (url === undefined || !VISIBLE_ASCII.test(url)) return undefined;
   const target = url.replace(ABSOLUTE, '');
   const q = target.indexOf('?');
   const path = q === -1 ? target : target.slice(0, q);

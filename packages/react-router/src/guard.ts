@@ -5,6 +5,7 @@ import {
   type RoutedArgs,
   reactRouterClient,
   routedPath,
+  vouchHeaders,
 } from './middleware.js';
 
 /** A guard for one loader or action, with its client. */
@@ -31,6 +32,7 @@ export function esperGuard(options: ReactRouterEsperOptions = {}): EsperGuard {
     });
     const enforced = await client.respond(decision, request);
     if (enforced) throw enforced;
+    vouchHeaders(client, request, decision);
     return decision;
   };
   return Object.assign(guard, { client });

@@ -95,6 +95,24 @@ describe('esperMiddleware()', () => {
     ]);
   });
 
+  it('cleans request.headers too, the request loaders get: a forged x-esper-* is never believed', async () => {
+    const mw = esperMiddleware(options());
+    const request = new Request('http://app.test/cookies', {
+      headers: { 'x-esper-decision': 'forged', 'x-esper-other': 'forged', 'x-upstream-test': 'no' },
+    });
+    let seen: Headers | undefined;
+    const next = async () => {
+      seen = new Headers(request.headers);
+      return new Response('app');
+    };
+    const args = { request, context: new RouterContextProvider(), params: {}, pattern: '' };
+    await mw(args as never, next);
+    expect(seen!.get('x-esper-decision')).toBe('allow');
+    expect(seen!.get('x-esper-decision-id')).toBe('dec_rr');
+    expect(seen!.has('x-esper-other')).toBe(false);
+    expect(seen!.get('x-upstream-test')).toBe('yes');
+  });
+
   it('without esperLoadContext (react-router-serve) sends no client IP, never a header', async () => {
     const mw = esperMiddleware(options());
     const { asked } = await run(mw, 'http://app.test/hello', new RouterContextProvider(), {
@@ -167,7 +185,12 @@ describe('esperGuard()', () => {
     expect(thrown).toBeInstanceOf(Response);
     expect((thrown as Response).status).toBe(403);
     expect((runtime.requests.at(-1)!.body as Body).request.client_ip).toBe('203.0.113.9');
-    const decision = await guard({ request: new Request('http://app.test/cookies'), context });
+    const request = new Request('http://app.test/cookies', {
+      headers: { 'x-esper-decision': 'forged' },
+    });
+    const decision = await guard({ request, context });
     expect(decision.decisionId).toBe('dec_rr');
+    // The loader reads its request after the guard: the decision's headers, not the client's.
+    expect(request.headers.get('x-esper-decision')).toBe('allow');
   });
 });

@@ -12,8 +12,8 @@ export const esperContext: RouterContext<Decision> = createContext<Decision>();
 
 /**
  * The request headers as the decision vouches for them: the client's `x-esper-*` removed, the
- * decision's (`x-esper-decision`, …) and the runtime's upstream headers added. React Router
- * hands loaders the request as the client sent it; read Esper's headers from here.
+ * decision's (`x-esper-decision`, …) and the runtime's upstream headers added. The middleware
+ * makes them `request.headers` too, unless the server's request headers are immutable.
  */
 export const esperRequestHeaders: RouterContext<Headers> = createContext<Headers>();
 
@@ -37,6 +37,24 @@ export interface RoutedArgs {
 export function routedPath({ request, url, unstable_url }: RoutedArgs): string {
   const routed = url ?? unstable_url ?? new URL(request.url);
   return routed.pathname.replace(/\/{2,}$/, '/');
+}
+
+/**
+ * The request headers as the decision vouches for them, made `request.headers` too: loaders and
+ * actions get this same request, and a client's `x-esper-decision: allow` must not reach them.
+ * Where the request's headers are immutable (a Workers fetch event's), they stay as sent.
+ */
+export function vouchHeaders(client: Esper, request: Request, decision: Decision): Headers {
+  const vouched = client.upstreamHeaders(request.headers, decision);
+  try {
+    for (const name of [...request.headers.keys()]) {
+      if (!vouched.has(name)) request.headers.delete(name);
+    }
+    for (const [name, value] of vouched) request.headers.set(name, value);
+  } catch {
+    // Immutable: `esperRequestHeaders` still holds them.
+  }
+  return vouched;
 }
 
 /** A root-route middleware with its client, e.g. for `stats` or `close()`. */
@@ -75,7 +93,7 @@ export function esperMiddleware(options: ReactRouterEsperOptions = {}): EsperMid
       forwardedFor: connection?.forwardedFor,
     });
     context.set(esperContext, decision);
-    context.set(esperRequestHeaders, client.upstreamHeaders(request.headers, decision));
+    context.set(esperRequestHeaders, vouchHeaders(client, request, decision));
     const enforced = await client.respond(decision, request);
     if (enforced) return enforced;
     // Background work (`decision.pending`) never rejects and Node keeps running it.
