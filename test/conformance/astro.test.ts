@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from 'node:http';
 import { expect, it } from 'vitest';
 import { TEST_KEY } from './runtime.js';
 import { runConformance } from './scenarios.js';
@@ -83,6 +84,43 @@ runConformance(astroTarget, ({ runtime, live }) => {
       expect(lines[0]).toMatch(/apiKey/);
       expect(app.process.output()).not.toContain('astro-misconfigured-secret-value');
     } finally {
+      await app.stop();
+    }
+  });
+
+  it('each request gets its own socket peer, across concurrent keep-alive connections', async () => {
+    // The peer is remembered per request through Node's diagnostics channel and an
+    // AsyncLocalStorage: requests from five loopback addresses, interleaved on kept-alive
+    // sockets, must never be given another connection's address.
+    const app = await startAstroApp(env());
+    const peers = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
+    const agents = peers.map((localAddress) => new Agent({ keepAlive: true, localAddress }));
+    const get = (agent: Agent, id: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          `${app.origin}/hello`,
+          { agent, headers: { 'x-test-id': id, 'x-forwarded-for': '6.6.6.9' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      await fetch(`${app.origin}/__warmup`); // loads the middleware (see the next test)
+      for (let round = 0; round < 4; round++) {
+        const statuses = await Promise.all(
+          peers.map((peer, i) => get(agents[i]!, `astro-peer-${round}-${peer}`)),
+        );
+        expect(statuses.every((s) => s === 200)).toBe(true);
+      }
+      for (let round = 0; round < 4; round++)
+        for (const peer of peers)
+          expect(asked(`astro-peer-${round}-${peer}`)[0]?.request.client_ip, peer).toBe(peer);
+    } finally {
+      for (const agent of agents) agent.destroy();
       await app.stop();
     }
   });

@@ -66,6 +66,27 @@ describe('esper() off Node http', () => {
     expect(body.request.client_ip).toBe('203.0.113.5');
   });
 
+  it('a rewrite running the middleware again is decided on the route it renders', async () => {
+    const onRequest = esper({ ...KEY, apiBase: runtime.url, timeoutMs: 2000, env: {} });
+    const next = (async () => new Response('ok')) as MiddlewareNext;
+    const locals = {};
+    const request = new Request('https://app.example/fr/x');
+    const paths = () =>
+      runtime.requests.map((r) => (r.body as { request: { path: string } }).request.path);
+    const before = runtime.requests.length;
+    await onRequest(context(request, { locals, originPathname: '/fr/x' }), next);
+    for (const [routePattern, params] of [
+      ['/panel/[file]', { file: 'x' }],
+      ['/docs/[...slug]', { slug: 'a/b' }],
+      ['/[...path]', { path: undefined }],
+    ] as const) {
+      const again = new Request('https://app.example/elsewhere');
+      const extra = { locals, originPathname: '/fr/x', routePattern, params };
+      await onRequest(context(again, extra), next);
+    }
+    expect(paths().slice(before)).toEqual(['/fr/x', '/panel/x', '/docs/a/b', '/']);
+  });
+
   it("ignores Astro's clientAddress on Node when x-forwarded-for chose it", async () => {
     const onRequest = esper({ ...KEY, apiBase: runtime.url, timeoutMs: 2000, env: {} });
     const request = new Request('https://app.example/echo', {

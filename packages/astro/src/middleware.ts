@@ -1,6 +1,6 @@
 import { createEsper, type Esper, type EsperOptions } from '@esper/core';
 import { adapterOptions, misconfiguredResponse } from '@esper/core/adapter';
-import type { MiddlewareHandler } from 'astro';
+import type { APIContext, MiddlewareHandler } from 'astro';
 import {
   remoteAddressOf,
   renderingPrerendered,
@@ -51,6 +51,20 @@ function setInPlace(request: Request, headers: Headers): boolean {
 }
 
 /**
+ * The path of the route a rewrite renders: Astro runs the middleware again for it (i18n's
+ * `fallbackType: 'rewrite'`, `context.rewrite()`), with `originPathname` still the path first
+ * asked for. Its pattern with the params filled in, as Astro matched it (`base` removed,
+ * decoded): `/panel/[file]` with `{ file: 'x' }` is `/panel/x`.
+ */
+function renderedPath(context: APIContext): string {
+  const params = context.params as Record<string, string | undefined>;
+  const path = context.routePattern.replace(/\[(?:\.\.\.)?([^\]]+)\]/g, (_, name: string) =>
+    String(params[name] ?? ''),
+  );
+  return path.replace(/\/{2,}/g, '/') || '/';
+}
+
+/**
  * Astro middleware (`src/middleware.ts`: `export const onRequest = esper()`, or inside
  * `sequence()`): decides every on-demand request before the page or endpoint renders and puts
  * the decision on `context.locals.esper`. Prerendering at build time is left alone.
@@ -59,6 +73,8 @@ export function esper(options: AstroEsperOptions = {}): MiddlewareHandler {
   const client = create(options);
   watchSocketPeers();
   let logged = false;
+  // Requests (by their `locals`, which a rewrite keeps) this middleware has decided before.
+  const decidedBefore = new WeakSet<object>();
 
   return async (context, next) => {
     // Prerendering at build time: no client, and nothing to decide.
@@ -70,11 +86,17 @@ export function esper(options: AstroEsperOptions = {}): MiddlewareHandler {
       return misconfiguredResponse();
     }
     const request = context.request;
+    const rewritten = decidedBefore.has(context.locals);
+    decidedBefore.add(context.locals);
     const decision = await client.protect(request, {
       // The path Astro routed on (`originPathname`): the request line through the WHATWG URL
       // parser (dot segments resolved, `\` read as `/`), the `base` and the one slash after it
       // removed (so `//admin` is routed as `/admin`), `decodeURI`d. Not `context.url.pathname`.
-      path: context.originPathname,
+      // When a rewrite runs the middleware again, the route it renders.
+      path:
+        rewritten && typeof context.routePattern === 'string'
+          ? renderedPath(context)
+          : context.originPathname,
       remoteAddress: remoteAddressOf(context),
       waitUntil: waitUntilOf(context),
     });

@@ -2,6 +2,8 @@
  * `withEsper` in the real Bun and Deno: what a handler does with the platform still works
  * behind it, and a client cannot move the path it is decided on.
  */
+
+import { connect } from 'node:net';
 import { type MockRuntime, startMockRuntime } from '@esper/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -23,6 +25,23 @@ beforeAll(async () => {
   code = await bundleFetchApp(new URL('./test-support/runtime-app.ts', import.meta.url));
 }, 60_000);
 afterAll(() => runtime?.close());
+
+/** An HTTP/1.0 request with no Host header (rawRequest always sends one): the status line and body. */
+function withoutHost(origin: string, target: string): Promise<string> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const socket = connect(Number(port), hostname, () =>
+      socket.write(`GET ${target} HTTP/1.0\r\n\r\n`),
+    );
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer in 10 s')));
+    socket.on('data', (d) => {
+      out += d;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(out));
+  });
+}
 
 for (const name of ['bun', 'deno'] as const) {
   describe(name, () => {
@@ -69,6 +88,21 @@ for (const name of ['bun', 'deno'] as const) {
       const res = await rawRequest(app.origin, { target: '/admin', headers: [['Host', host]] });
       expect(res.body).not.toContain('admin ran');
       expect(res.status).toBe(400);
+    });
+
+    // Bun makes a relative `request.url` (`/admin`) of a request without Host, which names no
+    // URL: 400. Deno puts its own address in: decided like any other.
+    it('a request without Host (HTTP/1.0) never runs the handler undecided', async () => {
+      const before = runtime.requests.length;
+      const out = await withoutHost(app.origin, '/admin');
+      expect(out).not.toContain('admin ran');
+      if (name === 'bun') {
+        expect(out).toMatch(/^HTTP\/1\.[01] 400 /);
+        expect(runtime.requests.length).toBe(before);
+      } else {
+        expect(out).toMatch(/^HTTP\/1\.[01] 403 /);
+        expect(runtime.requests.length).toBe(before + 1);
+      }
     });
   });
 }

@@ -82,14 +82,24 @@ export function toCloudFrontHeaders(pairs: readonly HeaderPair[]): CloudFrontHea
 }
 
 /**
- * The path decided on: `uri` as CloudFront hands it over (the viewer's, not resolved), with
- * `%2F` read as `/`. An S3 origin decodes the whole path into the object key, so `/panel%2Fx`
- * is the object `panel/x`: a rule for `/panel/*` must meet it (test/routing/lambda-edge.suite.ts).
- * Origins that keep `%2F` serve no other route for it than they would for `/`.
+ * The path decided on: `uri` as CloudFront hands it over (the viewer's, not resolved). An
+ * encoded slash has no one meaning behind CloudFront: an S3 origin decodes it into the object
+ * key (`/panel%2Fx` is `panel/x`), a custom origin's router reads `/panel/a%2Fb` as one segment
+ * (`/panel/:file`). Kept as sent, so that `routing.ambiguousSlashes: 'refuse'` (esperEdge's
+ * default) answers it 400 (test/conformance/lambda-edge-paths.test.ts).
  */
 export function edgePath(request: CloudFrontRequestLike): string {
-  const uri = typeof request.uri === 'string' && request.uri ? request.uri : '/';
-  return (uri.startsWith('/') ? uri : `/${uri}`).replace(/%2f/gi, '/');
+  // No browser sends `#…` or `\`; a hand-made request line can, and an origin that parses the
+  // target as a URL (WHATWG's parser, Node's url.parse behind Express) routes `/admin#x` as
+  // /admin and `/panel\x` as /panel/x: decided so (an S3 key `panel\x` is then over-protected).
+  const raw = typeof request.uri === 'string' && request.uri ? request.uri : '/';
+  const uri = raw.split('#')[0]!.replace(/\\/g, '/');
+  // CloudFront passes a viewer's raw UTF-8 on as it is: `/café` and `/caf%C3%A9` are one S3
+  // key and one route, so both are decided as the URL parser spells them.
+  const path = uri.replace(/[\u0080-\u{10ffff}]+/gu, (run) =>
+    [...new TextEncoder().encode(run)].map((b) => `%${b.toString(16).toUpperCase()}`).join(''),
+  );
+  return path.startsWith('/') ? path : `/${path}`;
 }
 
 /** The Web Request core decides on, plus what only the event knows. */

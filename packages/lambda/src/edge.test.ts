@@ -175,12 +175,32 @@ describe('viewer-request', () => {
     expect(error).toHaveBeenCalledOnce();
   });
 
-  it('reads %2F as / in the path it decides on, as an S3 origin does', async () => {
+  it.each(['/panel%2Fx', '/panel/a%2fb', '/panel/x%5Cy', '//panel/x'])(
+    'refuses %s with a 400: S3 and a router read it as different paths',
+    async (uri) => {
+      const e = event('viewer-request');
+      cfRequest(e).uri = uri;
+      const out = await esperEdge(options)(e);
+      expect(out).toMatchObject({ status: '400' });
+      expect(runtime.requests).toHaveLength(0);
+    },
+  );
+
+  it('decides a raw UTF-8 uri as its percent-encoded spelling, which S3 reads the same', async () => {
+    for (const uri of ['/caf\u00e9/x', '/caf%C3%A9/x']) {
+      const e = event('viewer-request');
+      cfRequest(e).uri = uri;
+      await esperEdge(options)(e);
+      expect(lastCall().request.path, uri).toBe('/caf%C3%A9/x');
+    }
+  });
+
+  it("with routing.ambiguousSlashes 'keep', decides on the uri as sent", async () => {
     const e = event('viewer-request');
-    cfRequest(e).uri = '/panel%2Fx';
-    const out = await esperEdge(options)(e);
-    expect(out).toMatchObject({ status: '403' });
-    expect(lastCall().request.path).toBe('/panel/x');
+    cfRequest(e).uri = '/panel/a%2Fb';
+    const handler = esperEdge({ ...options, routing: { ambiguousSlashes: 'keep' } });
+    expect(await handler(e)).toMatchObject({ uri: '/panel/a%2Fb' });
+    expect(lastCall().request.path).toBe('/panel/a%2Fb');
   });
 
   it('a request that cannot be screened gets the fallback, not a pass undecided', async () => {

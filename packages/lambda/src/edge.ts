@@ -186,7 +186,10 @@ async function screen<R extends CloudFrontRequestLike>(
  */
 export function esperEdge(options: EdgeEsperOptions = {}): EdgeHandler {
   const { viewerResponse, ...rest } = options;
-  const esper = createLambdaEsper({ env: {}, ...rest }, 'aws-lambda-edge');
+  // The origin behind CloudFront is unknown: S3 reads `%2F` and `//` one way, a router or a
+  // file server another (edgePath), so such a path is refused unless you say otherwise.
+  const routing = { ambiguousSlashes: 'refuse' as const, ...rest.routing };
+  const esper = createLambdaEsper({ env: {}, ...rest, routing }, 'aws-lambda-edge');
   const told = new Set<string>();
   const handler = async (event: CloudFrontRequestEventLike, context?: unknown) => {
     const found = edgeRequest(event);

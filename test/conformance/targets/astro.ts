@@ -11,7 +11,8 @@ import {
 } from '../../helpers/node-process.mjs';
 import { type Target, targetEnv, toTargetResponse } from '../target.js';
 
-const APP = fileURLToPath(new URL('../fixtures/astro-app/', import.meta.url));
+const fixtureDir = (name: string) =>
+  fileURLToPath(new URL(`../fixtures/${name}/`, import.meta.url));
 const ASTRO_PKG = fileURLToPath(new URL('../../../packages/astro/', import.meta.url));
 
 /** `dir/node_modules/<name>` → @esper/astro's own copy, as a user's install would provide it. */
@@ -27,14 +28,19 @@ function link(dir: string, name: string): void {
  * the packages come from their sources. The server it writes imports `astro/app/node` at run
  * time, so the output directory gets a node_modules of its own.
  */
-export function buildAstroApp(): Promise<string> {
-  return buildOnce('astro-app', {
+export function buildAstroApp(
+  fixture = 'astro-app',
+  buildEnv: Record<string, string> = {},
+): Promise<string> {
+  const APP = fixtureDir(fixture);
+  return buildOnce([fixture, ...Object.keys(buildEnv)].join('-').toLowerCase(), {
     inputs: [APP, ...packageInputs('astro')],
     async build(outDir) {
       link(APP, 'astro');
       link(APP, '@astrojs/node');
       const astro = join(APP, 'node_modules/astro/astro.js');
       await runNode(APP, [astro, 'build'], {
+        ...buildEnv,
         ASTRO_OUT_DIR: outDir,
         ASTRO_TELEMETRY_DISABLED: '1',
       });
@@ -66,10 +72,16 @@ export interface AstroApp {
  * dist/server/entry.mjs`, HOST and PORT from the environment, `env` added (`targetEnv`).
  * `ESPER_ASTRO_BUILD` names a build of the fixture made elsewhere, used as it is.
  */
-export async function startAstroApp(env: Record<string, string>): Promise<AstroApp> {
+export async function startAstroApp(
+  env: Record<string, string>,
+  fixture = 'astro-app',
+  probe = '/css/site.css',
+  buildEnv: Record<string, string> = {},
+): Promise<AstroApp> {
   // Another build of this fixture instead (the directory holding server/ and client/), for
   // another Astro major: e.g. Astro 6 on Node 24 (scripts/node24.sh), which Node 20 cannot run.
-  const dir = process.env.ESPER_ASTRO_BUILD ?? (await buildAstroApp());
+  const given = fixture === 'astro-app' ? process.env.ESPER_ASTRO_BUILD : undefined;
+  const dir = given ?? (await buildAstroApp(fixture, buildEnv));
   const port = await freePort();
   const app = startNodeProcess({
     cwd: dir,
@@ -79,7 +91,7 @@ export async function startAstroApp(env: Record<string, string>): Promise<AstroA
   const origin = `http://127.0.0.1:${port}`;
   // A public/ file: the server answers, and Astro has not loaded the middleware yet (it does
   // on the first on-demand request).
-  await waitUntilAnswering(app, 'astro server', () => fetch(`${origin}/css/site.css`));
+  await waitUntilAnswering(app, 'astro server', () => fetch(`${origin}${probe}`));
   return { origin, astroMajor: astroMajor(dir), process: app, stop: app.stop };
 }
 

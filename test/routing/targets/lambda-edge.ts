@@ -10,7 +10,7 @@ const table = APP_ROUTES.map((r) => ({
 }));
 
 /** A custom origin with an exact router: the request line's path compared with each route. */
-function exactOrigin(req: IncomingMessage) {
+export function exactOrigin(req: IncomingMessage) {
   const path = (req.url ?? '/').split('?')[0]!;
   const route = table.find((r) => r.re.test(path));
   return reply(route?.handler ?? null, path);
@@ -28,7 +28,7 @@ const OBJECTS: Record<string, string> = {
   'secret.html': 'static:/secret.html',
   'css/site.css': 'static:/css/site.css',
 };
-function s3Origin(req: IncomingMessage) {
+export function s3Origin(req: IncomingMessage) {
   const path = (req.url ?? '/').split('?')[0]!;
   let key: string | undefined;
   try {
