@@ -13,8 +13,8 @@ class AppModule {}
 const adapter = process.env.PLATFORM === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
 const app = await NestFactory.create(AppModule, adapter, { logger: ['error', 'warn'] });
 
-// Right after create(): every request is decided before guards, pipes and handlers (on the
-// Express platform before Nest's middleware too), 404s included. Reads ESPER_API_KEY and
+// Right after create(): every request is decided before Nest's middleware, guards, pipes
+// and handlers, 404s included. Reads ESPER_API_KEY and
 // ESPER_API_SECRET now (a missing one fails at boot); closes its connections with the app.
 useEsper(app);
 

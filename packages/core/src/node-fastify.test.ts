@@ -4,6 +4,7 @@ import {
   type FastifyRequestLike,
   type FastifyRouting,
   fastifyCoreRouting,
+  fastifyPrefixRoots,
   fastifyReplyResponse,
   fastifyRequestFacts,
   fastifyRoutedTarget,
@@ -137,6 +138,34 @@ describe('fastifyTrust and fastifyRequestFacts', () => {
     const req = raw(['X-Forwarded-For', '1.1.1.1', 'X-Forwarded-For', '6.6.6.6']);
     const facts = fastifyRequestFacts(trustingRequest(req, '6.6.6.6'), FASTIFY5, 'heroku');
     expect(facts.ip).toEqual({ clientIp: '1.1.1.1' });
+  });
+});
+
+describe('fastifyPrefixRoots', () => {
+  // What onRoute hears for `register(p => p.get('/', h), { prefix: '/api' })`: the `/api`
+  // route only; Fastify adds `/api/` itself (config url `/api/` in 4, `/api` in 5).
+  const roots = fastifyPrefixRoots();
+  roots.onRoute({ url: '/api', routePath: '', prefix: '/api' });
+  roots.onRoute({ url: '/v2', routePath: '', prefix: '/v2', prefixTrailingSlash: 'no-slash' });
+  roots.onRoute({ url: '/api/x/', routePath: '/x/', prefix: '/api' });
+  const facts = (url: string, matched?: string) =>
+    fastifyRequestFacts(
+      { url, ip: '', raw: raw([]), routeOptions: { url: matched } },
+      FASTIFY5,
+      'direct',
+      roots,
+    ).target;
+
+  it('decides `/prefix/`, served by the prefixed `/` route, as `/prefix`', () => {
+    expect(facts('/api/?q=1', '/api/')).toBe('/api?q=1');
+    expect(facts('/api/', '/api')).toBe('/api');
+    expect(facts('/api', '/api')).toBe('/api');
+  });
+
+  it('leaves every other slash alone', () => {
+    expect(facts('/api/x/', '/api/x/')).toBe('/api/x/');
+    expect(facts('/v2/', '/v2/')).toBe('/v2/');
+    expect(facts('/api/')).toBe('/api/');
   });
 });
 

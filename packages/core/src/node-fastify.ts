@@ -32,7 +32,38 @@ export interface FastifyRequestLike {
   url: string;
   ip: string;
   raw: NodeRequestLike;
+  /** The matched route (Fastify >= 4.10); `url` undefined on a 404. */
+  routeOptions?: { url?: string };
 }
+
+/** What an `onRoute` hook is given, the parts read here. */
+export interface FastifyRouteLike {
+  url?: string;
+  routePath?: string;
+  prefix?: string;
+  prefixTrailingSlash?: string;
+}
+
+/**
+ * The prefixed plugins' `/` routes, which Fastify serves at `/prefix` and `/prefix/` alike
+ * (`prefixTrailingSlash: 'both'`, its default): `onRoute` hears of the `/prefix` one only, and
+ * the matched route's `url` is `/prefix/` (Fastify 4) or `/prefix` (Fastify 5) for the other.
+ * `twinned(url)` says whether a request matched to `url` with a trailing slash was served by
+ * such a route, so it is decided on `/prefix`, the path its rules are written for.
+ */
+export function fastifyPrefixRoots() {
+  const roots = new Set<string>();
+  return {
+    onRoute(route: FastifyRouteLike): void {
+      const both = (route.prefixTrailingSlash ?? 'both') === 'both';
+      if (both && route.routePath === '' && route.prefix && route.url) roots.add(route.url);
+    },
+    twinned: (url: string | undefined): boolean =>
+      url !== undefined && (roots.has(url) || (url.endsWith('/') && roots.has(url.slice(0, -1)))),
+  };
+}
+
+export type FastifyPrefixRoots = ReturnType<typeof fastifyPrefixRoots>;
 
 /** The parts of Fastify's reply used here. */
 export interface FastifyReplyLike {
@@ -139,11 +170,17 @@ export function fastifyRequestFacts(
   request: FastifyRequestLike,
   routing: FastifyRouting,
   preset: ClientIpPreset,
+  roots?: FastifyPrefixRoots,
 ): NodeRequestFacts {
   const raw = request.raw;
   const walk = fastifyTrust(request);
+  let target = fastifyRoutedTarget(request.url, routing);
+  // `/prefix/`, served by the prefixed plugin's `/` route: decided as `/prefix`.
+  if (target && roots?.twinned(request.routeOptions?.url)) {
+    target = target.replace(/^([^?]+)\/(?=\?|$)/, '$1');
+  }
   return {
-    target: fastifyRoutedTarget(request.url, routing),
+    target,
     scheme: believedScheme(raw, preset, trustedProto(raw, walk)),
     ip: walk
       ? { clientIp: trustedClientIp(raw, preset, request.ip, walk) }

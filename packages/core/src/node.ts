@@ -212,11 +212,14 @@ export {
   expressTrustsProxy,
 } from './node-express.js';
 export {
+  type FastifyPrefixRoots,
   type FastifyReplyLike,
   type FastifyRequestLike,
+  type FastifyRouteLike,
   type FastifyRouterConfig,
   type FastifyRouting,
   fastifyCoreRouting,
+  fastifyPrefixRoots,
   fastifyReplyResponse,
   fastifyRequestFacts,
   fastifyRoutedTarget,

@@ -1,3 +1,4 @@
+import { connect } from 'node:http2';
 import { type MockRuntime, startMockRuntime } from '@esper/testing';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,6 +194,58 @@ describe.each(['fastify4', 'fastify5'] as const)('%s', (name) => {
       }
       expect(s.handled()).toBe(0);
     } finally {
+      await s.close();
+    }
+  });
+
+  it('a prefixed plugin’s `/` route serves `/admin` and `/admin/`: both decided as `/admin`', async () => {
+    // prefixTrailingSlash 'both' (the default) registers the route twice, one handler.
+    const app = await fastifyApp(name, { ...KEY, apiBase: runtime.url, env: {} }, (app) => {
+      app.register(
+        async (admin) => {
+          admin.get('/', async () => ({ served: 'admin root' }));
+          admin.get('/x/', async () => ({ served: 'admin x' }));
+        },
+        { prefix: '/admin' },
+      );
+    });
+    const s = await listen(app);
+    try {
+      for (const [target, path, status] of [
+        ['/admin', '/admin', 403],
+        ['/admin/', '/admin', 403],
+        ['/admin/x/', '/admin/x/', 200],
+      ] as const) {
+        const id = ua();
+        const res = await rawRequest(s.url, { target, headers: [['user-agent', id]] });
+        expect(asked(id).path, target).toBe(path);
+        expect(res.status, target).toBe(status);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('HTTP/2: a `:path` outside ASCII is routed as sent (find-my-way trims nothing)', async () => {
+    // parseurl trims `/admin\u00a0` to `/admin` (a bypass for Koa); find-my-way does not.
+    const s = await start(name, {}, { http2: true } as FastifyServerOptions);
+    const session = connect(s.url);
+    const get = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const stream = session.request({ ':path': path });
+        stream.on('response', (h) => resolve(Number(h[':status'])));
+        stream.on('error', reject);
+        stream.resume();
+        stream.end();
+      });
+    try {
+      expect(await get('/admin')).toBe(403);
+      for (const path of ['/admin\u00a0', '/admin\u0085', '/\u00a0admin']) {
+        expect(await get(path), JSON.stringify(path)).toBe(404);
+      }
+      expect(s.handled()).toBe(0);
+    } finally {
+      session.close();
       await s.close();
     }
   });

@@ -2,6 +2,7 @@ import { createEsper, type Esper, EsperConfigError, type EsperOptions } from '@e
 import { adapterOptions } from '@esper/core/adapter';
 import {
   fastifyCoreRouting,
+  fastifyPrefixRoots,
   fastifyReplyResponse,
   fastifyRequestFacts,
   fastifyRouting,
@@ -41,6 +42,8 @@ const plugin: FastifyPluginAsync<EsperFastifyOptions> = async (fastify, options)
   fastify.decorate('esperClient', client);
   fastify.decorateRequest('esper', undefined);
   fastify.addHook('onClose', async () => client.close());
+  const roots = fastifyPrefixRoots();
+  fastify.addHook('onRoute', roots.onRoute);
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const screened = await screenNodeRequest(
@@ -51,7 +54,7 @@ const plugin: FastifyPluginAsync<EsperFastifyOptions> = async (fastify, options)
         Buffer.from(body.buffer, body.byteOffset, body.byteLength),
       ),
       // The routed path, and the client as the instance's `trustProxy` sees it.
-      () => fastifyRequestFacts(request, routing, preset),
+      () => fastifyRequestFacts(request, routing, preset, roots),
       options.logger ?? request.log,
     );
     request.esper = screened.decision;

@@ -105,6 +105,35 @@ describe('start-up', () => {
     expect((error as EsperConfigError).option).toBe('apiKey');
   });
 
+  it.each(PLATFORMS)('%s: useEsper() after app.init()', async (platform) => {
+    const { NestFactory } = await import('@nestjs/core');
+    const { ExpressAdapter } = await import('@nestjs/platform-express');
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    const { Module } = await import('@nestjs/common');
+    class LateModule {}
+    Module({ controllers: [TestController] })(LateModule);
+    const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
+    const app = await NestFactory.create(LateModule, adapter, { logger: false });
+    await app.init();
+    try {
+      const late = () => useEsper(app, { ...KEY, apiBase: runtime.url, env: {} });
+      if (platform === 'express') {
+        // Express already holds Nest's routes: a middleware added now runs after them, never
+        // for a route. Refused, naming the app, rather than protecting nothing.
+        expect(late).toThrow(EsperConfigError);
+        expect(late).toThrow(/before app\.init\(\)/);
+        return;
+      }
+      // Fastify builds each route's hooks when it starts: until listen() a hook still applies.
+      late();
+      await app.listen(0, '127.0.0.1');
+      const res = await fetch(`${await app.getUrl()}/admin`, { headers: { 'user-agent': ua() } });
+      expect(res.status).toBe(403);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('an app of another platform is refused, naming it', () => {
     const app = {
       use() {},
@@ -196,6 +225,91 @@ describe.each(PLATFORMS)('%s platform', (platform) => {
       await s.close();
     }
   });
+
+  it.runIf(platform === 'fastify')(
+    'a prefixed Fastify plugin’s `/` route serves `/nope/` too: decided as `/nope`',
+    async () => {
+      const s = await start(platform, {
+        fastifySetup: (fastify) =>
+          fastify.register(
+            async (admin: { get(path: string, h: () => Promise<string>): unknown }) => {
+              admin.get('/', async () => 'plugin root');
+            },
+            { prefix: '/nope' },
+          ),
+      });
+      try {
+        const id = ua();
+        const res = await rawRequest(s.url, { target: '/nope/', headers: [['user-agent', id]] });
+        expect(asked(id).path).toBe('/nope');
+        expect(res.status).toBe(403);
+      } finally {
+        await s.close();
+      }
+    },
+  );
+
+  it('Nest middleware run after the decision: never for a block, never with a forged x-esper-*', async () => {
+    const { NestFactory } = await import('@nestjs/core');
+    const { ExpressAdapter } = await import('@nestjs/platform-express');
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    const { Module } = await import('@nestjs/common');
+    const seen: Array<[string, unknown]> = [];
+    class MiddlewareModule {
+      configure(consumer: import('@nestjs/common').MiddlewareConsumer) {
+        consumer
+          .apply((req: { headers: Record<string, unknown> }, _res: unknown, next: () => void) => {
+            seen.push([String(req.headers['user-agent']), req.headers['x-esper-decision'] ?? null]);
+            next();
+          })
+          .forRoutes('*');
+      }
+    }
+    Module({ controllers: [TestController] })(MiddlewareModule);
+    const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
+    const app = await NestFactory.create(MiddlewareModule, adapter, { logger: false });
+    useEsper(app, { ...KEY, apiBase: runtime.url, env: {} });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const [blocked, allowed] = [ua(), ua()];
+      expect((await fetch(`${url}/admin`, { headers: { 'user-agent': blocked } })).status).toBe(
+        403,
+      );
+      const res = await fetch(`${url}/`, {
+        headers: { 'user-agent': allowed, 'x-esper-decision': 'forged' },
+      });
+      expect(res.status).toBe(200);
+      expect(seen).toEqual([[allowed, 'allow']]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it.runIf(platform === 'fastify')(
+    'Nest’s first onRequest hook replaced after useEsper(): still decided, by the backstop hook',
+    async () => {
+      const { NestFactory } = await import('@nestjs/core');
+      const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+      const { Module } = await import('@nestjs/common');
+      class ReplacedModule {}
+      Module({ controllers: [TestController] })(ReplacedModule);
+      const app = await NestFactory.create(ReplacedModule, new FastifyAdapter(), { logger: false });
+      useEsper(app, { ...KEY, apiBase: runtime.url, env: {} });
+      type Hook = (req: unknown, reply: unknown, done: () => void) => void;
+      const adapter = app.getHttpAdapter() as unknown as { setOnRequestHook(h: Hook): void };
+      adapter.setOnRequestHook((_req, _reply, done) => done());
+      await app.listen(0, '127.0.0.1');
+      try {
+        const id = ua();
+        const res = await fetch(`${await app.getUrl()}/admin`, { headers: { 'user-agent': id } });
+        expect(res.status).toBe(403);
+        expect(asked(id).path).toBe('/admin');
+      } finally {
+        await app.close();
+      }
+    },
+  );
 
   it('the platform’s trust setting picks the client IP', async () => {
     const s = await start(platform, {

@@ -12,8 +12,10 @@ import {
   expressRequestFacts,
   type FastifyReplyLike,
   type FastifyRequestLike,
+  type FastifyRouteLike,
   type FastifyRouterConfig,
   fastifyCoreRouting,
+  fastifyPrefixRoots,
   fastifyReplyResponse,
   fastifyRequestFacts,
   fastifyRouting,
@@ -32,9 +34,20 @@ export type EsperNestOptions = Omit<EsperOptions, 'runtime' | 'sdk'>;
 /** The part of a Nest application used here (`INestApplication`, either platform). */
 export interface NestAppLike {
   use(...args: unknown[]): unknown;
-  getHttpAdapter(): { getType(): string; getInstance(): unknown };
+  getHttpAdapter(): {
+    getType(): string;
+    getInstance(): unknown;
+    /** Fastify platform: sets what Nest's own first `onRequest` hook runs. */
+    setOnRequestHook?(hook: NestOnRequest): unknown;
+  };
   getHttpServer(): { once(event: 'close', listener: () => void): unknown };
 }
+
+type NestOnRequest = (
+  request: FastifyRequestLike,
+  reply: FastifyReplyLike,
+  done: (err?: unknown) => void,
+) => void;
 
 interface FastifyInstanceLike {
   initialConfig: FastifyRouterConfig;
@@ -43,6 +56,7 @@ interface FastifyInstanceLike {
     hook: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>,
   ): unknown;
   addHook(name: 'onClose', hook: () => Promise<void>): unknown;
+  addHook(name: 'onRoute', hook: (route: FastifyRouteLike) => void): unknown;
 }
 
 export interface EsperNest {
@@ -54,9 +68,9 @@ export interface EsperNest {
 
 /**
  * Protects every request of a Nest app, 404s and static files included, before Nest's
- * middleware (Express), guards, interceptors, pipes and handlers. Call it right after
+ * middleware, guards, interceptors, pipes and handlers. Call it right after
  * `NestFactory.create()`, before `useStaticAssets()` and `listen()`. Express platform: an
- * Express middleware, `app.use()`; Fastify platform: an `onRequest` hook on the instance, so a
+ * Express middleware, `app.use()`; Fastify platform: Nest's first `onRequest` hook, so a
  * block goes out through the reply and the runtime's cookies join the app's. Each decides on
  * the path its router routes. Invalid options throw an `EsperConfigError` here.
  */
@@ -70,6 +84,11 @@ export function useEsper(app: NestAppLike, options: EsperNestOptions = {}): Espe
   const platform = adapter.getType();
   if (platform !== 'express' && platform !== 'fastify') {
     throw new EsperConfigError('app', `unsupported Nest platform "${platform}"`);
+  }
+  // Nest puts its routes on Express in init() (listen() calls it): a middleware added after
+  // them never runs for a route. Fastify builds route hooks at start, and refuses a late one.
+  if (platform === 'express' && (app as { isInitialized?: boolean }).isInitialized === true) {
+    throw new EsperConfigError('app', 'call useEsper(app) before app.init() and app.listen()');
   }
   const fastify = platform === 'fastify' ? (adapter.getInstance() as FastifyInstanceLike) : null;
   const router = fastify ? fastifyRouting(fastify.initialConfig) : undefined;
@@ -96,13 +115,27 @@ export function useEsper(app: NestAppLike, options: EsperNestOptions = {}): Espe
   };
 
   if (fastify && router) {
-    fastify.addHook('onRequest', async (request, reply) => {
-      const screened = await screen(request.raw, fastifyReplyResponse(reply), () =>
-        fastifyRequestFacts(request, router, preset),
+    const roots = fastifyPrefixRoots();
+    fastify.addHook('onRoute', roots.onRoute);
+    const screened = new WeakSet<object>();
+    const decide = async (request: FastifyRequestLike, reply: FastifyReplyLike) => {
+      screened.add(request.raw);
+      const { proceed, decision } = await screen(request.raw, fastifyReplyResponse(reply), () =>
+        fastifyRequestFacts(request, router, preset, roots),
       );
       // Nest's `@Req()` is Fastify's request here: the decision goes on both.
-      (request as { esper?: Decision }).esper = screened.decision;
-      if (!screened.proceed) return reply;
+      (request as { esper?: Decision }).esper = decision;
+      return proceed;
+    };
+    // Nest's own first `onRequest` hook, added with the instance: it runs ahead of Nest
+    // middleware (`@fastify/middie`, registered in `NestFactory.create()`), so they never run
+    // for a block nor see a client's own `x-esper-*`. A block is sent, `done` never called.
+    adapter.setOnRequestHook?.((request, reply, done) => {
+      decide(request, reply).then((proceed) => proceed && done(), done);
+    });
+    // Where that hook is missing or replaced later: a hook of our own, after the middleware.
+    fastify.addHook('onRequest', async (request, reply) => {
+      if (!screened.has(request.raw) && !(await decide(request, reply))) return reply;
     });
     fastify.addHook('onClose', () => client.close());
   } else {

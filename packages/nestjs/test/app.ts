@@ -38,6 +38,10 @@ export interface StartOptions {
   fastify?: Record<string, unknown>;
   /** Express app settings (e.g. `trust proxy`). */
   express?: Record<string, unknown>;
+  /** The Fastify instance's own setup after `useEsper` (Fastify platform), e.g. a plugin. */
+  fastifySetup?: (instance: {
+    register(plugin: (i: never) => Promise<void>, o: { prefix: string }): unknown;
+  }) => void;
   /** A directory served by `useStaticAssets`, registered after `useEsper`. */
   staticDir?: {
     root: string;
@@ -68,6 +72,7 @@ export async function startNest(o: StartOptions): Promise<NestServer> {
     { logger: false },
   );
   esper = useEsper(app, o.esper);
+  o.fastifySetup?.(app.getHttpAdapter().getInstance() as never);
   const dir = o.staticDir;
   if (dir) {
     // @fastify/static 10 hands setHeaders the reply, not the raw response.

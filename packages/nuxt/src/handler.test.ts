@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { rawRequest } from '../../../test/helpers/raw-http.js';
 import { type Decision, esperHandler } from './index.js';
 import { defaultPreset } from './platform.js';
-import { forward, routedPath } from './request.js';
+import { forward, renderedPath, routedPath } from './request.js';
 
 const KEY = { apiKey: 'nuxt_unit_key', secret: 'nuxt_unit_secret_0123456789' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -127,6 +127,24 @@ describe('esperHandler() in an h3 app', () => {
       (r) => (r.body as { request: { path: string } }).request.path,
     );
     expect(asked).toContain('/admin');
+  });
+
+  it('`/admin/_payload.json` (Nuxt renders `/admin` for it) is decided as `/admin`', async () => {
+    // Nuxt's renderer answers `<page>/_payload.json` (`_payload.js`) with the page's data,
+    // rendered from `<page>`, where payload extraction is on (`isr`/`cache` route rules). Its
+    // test is a RegExp whose `.` is any character: `_payloadXjson` is rendered the same way.
+    for (const target of [
+      '/admin/_payload.json',
+      '/admin/_payload.js?_b=1',
+      '/admin/_payloadXjson',
+    ]) {
+      const res = await raw(base, target);
+      expect(res.status, target).toBe(403);
+      expect(res.handler, target).toBeNull();
+    }
+    expect(renderedPath('/_payload.json')).toBe('/');
+    expect(renderedPath('/x/_payload.json/y')).toBe('/x/_payload.json/y');
+    expect(renderedPath('/x/_PAYLOAD.JSON')).toBe('/x/_PAYLOAD.JSON');
   });
 
   it('routedPath is the path h3 hands its handlers, up to the query', async () => {

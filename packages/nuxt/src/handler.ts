@@ -8,7 +8,7 @@ import {
   type H3Event,
 } from 'h3';
 import { defaultPreset, platformFacts } from './platform.js';
-import { forward, requestTarget, routedPath, webRequest } from './request.js';
+import { forward, renderedPath, requestTarget, routedPath, webRequest } from './request.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
 /** `createEsper` options minus what the handler sets itself. */
@@ -72,10 +72,11 @@ export function esperHandler(
     const ready = setup();
     if (ready instanceof Error) return misconfiguredResponse();
     const { client, preset } = ready;
-    const path = routedPath(requestTarget(event));
+    const routed = routedPath(requestTarget(event));
     // No path h3 routes as a path (absolute-form, `OPTIONS *`): nothing core could match rules
     // against faithfully, so it never reaches the app.
-    if (path === undefined) return badRequest();
+    if (routed === undefined) return badRequest();
+    const path = renderedPath(routed);
     let request: Request | undefined;
     try {
       request = webRequest(event, requestTarget(event));

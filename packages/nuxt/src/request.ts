@@ -28,6 +28,19 @@ export function routedPath(url: string): string | undefined {
   return path.replace(/\\/g, '%5C');
 }
 
+// Nuxt's renderer's own test (`.` unescaped: any character), on the path without its query.
+const PAYLOAD = /\/_payload.js(?:on)?$/;
+
+/**
+ * The page Nuxt renders for a routed path: `/admin/_payload.json` (`_payload.js` without JSON
+ * payloads) is `/admin`, rendered, its data sent back, wherever payload extraction is on
+ * (`isr` or `cache` route rules, prerendering). Decided as that page, as the renderer does.
+ */
+export function renderedPath(path: string): string {
+  const payload = PAYLOAD.exec(path);
+  return payload ? path.slice(0, payload.index) || '/' : path;
+}
+
 /** The target the request arrived with, before any h3 app mounted below a prefix cut it. */
 export function requestTarget(event: H3Event): string {
   const req = event.node?.req as { originalUrl?: string; url?: string } | undefined;
