@@ -16,7 +16,9 @@
  * the request-level hardening of issue 11 (router parity and dot-segment refusal, RFC 9110
  * header values, cache scope, bounded backoff, stats and the fail-open notice; strict
  * trusted-proxy parsing, IPv4-mapped ranges, RFC 7239 `Forwarded`) and the client's split into
- * modules (about 500 B). A lazy-chunk split of pages and parsers was tried and measured: the
+ * modules (about 500 B). Raised by 30 B in issue 16, after measuring +8 to +13 B: no source of
+ * core's main entry changed, but the new Node toolkit in `@esper/core/node` shares modules with
+ * it, which moves them into a shared chunk of core's dist. A lazy-chunk split of pages and parsers was tried and measured: the
  * entry chunk lost only ~700 B while the total grew ~1.9 KB, so it was not kept.
  */
 import { describe, expect, it } from 'vitest';
@@ -24,9 +26,9 @@ import { packageBundle } from '../../bench/bundle.mjs';
 
 const TARGET_GZIP = 4096;
 const CEILING_GZIP: Record<string, number> = {
-  cloudflare: 14_070,
-  hono: 14_360,
-  vercel: 13_880,
+  cloudflare: 14_100,
+  hono: 14_390,
+  vercel: 13_910,
 };
 
 describe('edge bundle budget', () => {
