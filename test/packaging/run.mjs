@@ -197,12 +197,17 @@ function peerRange(name) {
 
 /**
  * Packages whose framework's own type declarations need the DOM and are not clean under
- * `skipLibCheck: false` (astro, @sveltejs/kit, react-router and what they pull in: shiki,
- * unstorage's optional drivers). Their users compile as the framework's starter tsconfig does
+ * `skipLibCheck: false` (astro, @sveltejs/kit, react-router, h3 and what they pull in: shiki,
+ * unstorage's optional drivers, crossws, iron-webcrypto). Their users compile as the framework's starter tsconfig does
  * (DOM libs, `skipLibCheck: true`), so their entries are checked that way (which cannot see an
  * error inside our own .d.ts there), and every other entry stays in the strict Node-only check.
  */
-const FRAMEWORK_TYPED = new Set(['@esper/astro', '@esper/sveltekit', '@esper/react-router']);
+const FRAMEWORK_TYPED = new Set([
+  '@esper/astro',
+  '@esper/nuxt',
+  '@esper/react-router',
+  '@esper/sveltekit',
+]);
 const packageOf = (entry) => entry.split('/').slice(0, 2).join('/');
 const strictEntries = entries.filter((e) => !FRAMEWORK_TYPED.has(packageOf(e)));
 const frameworkEntries = entries.filter((e) => FRAMEWORK_TYPED.has(packageOf(e)));
