@@ -1,10 +1,8 @@
 import { esper } from '@esper/express';
 import { type FrameworkName, frameworks, listen } from '../../packages/express/test/server.js';
-import { TEST_KEY } from '../conformance/runtime.js';
-import { APP_CONTRACT } from '../conformance/target.js';
 import { express4Target, express5Target } from '../conformance/targets/express.js';
-import { rawRequest } from '../helpers/raw-http.js';
-import { type BadRequestHarness, runFaultMatrix, TIMEOUT_MS } from './matrix.js';
+import { faultOptions, rawBadRequests } from '../helpers/fault-suites.js';
+import { runFaultMatrix } from './matrix.js';
 import { processWatcher } from './watch.js';
 
 /**
@@ -12,40 +10,30 @@ import { processWatcher } from './watch.js';
  * Host arrives (fetch would overwrite it). For the X-Forwarded-Proto case `trust proxy` is on,
  * so Express itself reads `req.protocol` from the client's header.
  */
-function badRequests(name: FrameworkName): BadRequestHarness {
-  return {
-    async start(runtimeUrl, badCase) {
-      const express = frameworks[name];
-      const mw = esper({
-        apiKey: TEST_KEY.apiKey,
-        secret: TEST_KEY.secret,
-        apiBase: runtimeUrl,
-        timeoutMs: TIMEOUT_MS,
-        env: {},
-        failClosedRoutes: [...APP_CONTRACT.failClosedRoutes],
+const badRequests = (name: FrameworkName) =>
+  rawBadRequests(async (runtimeUrl, badCase) => {
+    const express = frameworks[name];
+    const mw = esper(faultOptions(runtimeUrl));
+    const app = express();
+    if (badCase.includes('Proto')) app.set('trust proxy', true);
+    app.use(mw);
+    app.use((req, res) => {
+      res.json({
+        path: req.path,
+        decision: req.get('x-esper-decision') ?? null,
+        decisionId: req.get('x-esper-decision-id') ?? null,
+        mode: req.get('x-esper-mode') ?? null,
       });
-      const app = express();
-      if (badCase.includes('Proto')) app.set('trust proxy', true);
-      app.use(mw);
-      app.use((req, res) => {
-        res.json({
-          path: req.path,
-          decision: req.get('x-esper-decision') ?? null,
-          decisionId: req.get('x-esper-decision-id') ?? null,
-          mode: req.get('x-esper-mode') ?? null,
-        });
-      });
-      const server = await listen(app);
-      return {
-        send: (path, headers) => rawRequest(server.url, { target: path, headers }),
-        async close() {
-          await server.close();
-          await mw.close();
-        },
-      };
-    },
-  };
-}
+    });
+    const server = await listen(app);
+    return {
+      origin: server.url,
+      async stop() {
+        await server.close();
+        await mw.close();
+      },
+    };
+  });
 
 // Real servers in this process; the measured time adds one loopback HTTP round trip.
 const watcher = processWatcher();

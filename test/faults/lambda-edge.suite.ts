@@ -1,5 +1,6 @@
 import type { Target } from '../conformance/target.js';
 import { lambdaEdgeOrigin, lambdaEdgeViewer } from '../conformance/targets/lambda-edge.js';
+import { withHeaders } from '../helpers/fault-suites.js';
 import { runFaultMatrix } from './matrix.js';
 import { processWatcher } from './watch.js';
 
@@ -8,19 +9,8 @@ import { processWatcher } from './watch.js';
  * Request from: each fault must still end in the fallback, and the next request in a real
  * decision, not in a request passed on undecided.
  */
-function withHost(target: Target, host: string): Target {
-  return {
-    name: `${target.name}, Host ${host}`,
-    async start(options) {
-      const instance = await target.start(options);
-      return {
-        ...instance,
-        request: (req) =>
-          instance.request({ ...req, headers: [...(req.headers ?? []), ['host', host]] }),
-      };
-    },
-  };
-}
+const withHost = (target: Target, host: string) =>
+  withHeaders(target, `Host ${host}`, [['host', host]]);
 
 // In-process: the measured time is the handler's invocation plus the stand-in CloudFront's hop
 // to its origin on 127.0.0.1.

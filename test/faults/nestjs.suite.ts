@@ -1,9 +1,7 @@
 import { contractController, type Platform, startNest } from '../../packages/nestjs/test/app.js';
-import { TEST_KEY } from '../conformance/runtime.js';
-import { APP_CONTRACT } from '../conformance/target.js';
 import { nestExpressTarget, nestFastifyTarget, TRUST } from '../conformance/targets/nestjs.js';
-import { rawRequest } from '../helpers/raw-http.js';
-import { type BadRequestHarness, runFaultMatrix, TIMEOUT_MS } from './matrix.js';
+import { faultOptions, rawBadRequests } from '../helpers/fault-suites.js';
+import { runFaultMatrix } from './matrix.js';
 import { processWatcher } from './watch.js';
 
 /**
@@ -11,30 +9,17 @@ import { processWatcher } from './watch.js';
  * arrives (fetch would overwrite it). For the X-Forwarded-Proto case the platform trusts its
  * loopback peer, so Express / Fastify themselves would read the client's header.
  */
-function badRequests(platform: Platform): BadRequestHarness {
-  return {
-    async start(runtimeUrl, badCase) {
-      const trusted = badCase.includes('Proto');
-      const server = await startNest({
-        platform,
-        esper: {
-          apiKey: TEST_KEY.apiKey,
-          secret: TEST_KEY.secret,
-          apiBase: runtimeUrl,
-          timeoutMs: TIMEOUT_MS,
-          env: {},
-          failClosedRoutes: [...APP_CONTRACT.failClosedRoutes],
-        },
-        controllers: [contractController(platform)],
-        ...(trusted && { express: TRUST.express, fastify: TRUST.fastify }),
-      });
-      return {
-        send: (path, headers) => rawRequest(server.url, { target: path, headers }),
-        close: () => server.close(),
-      };
-    },
-  };
-}
+const badRequests = (platform: Platform) =>
+  rawBadRequests(async (runtimeUrl, badCase) => {
+    const trusted = badCase.includes('Proto');
+    const server = await startNest({
+      platform,
+      esper: faultOptions(runtimeUrl),
+      controllers: [contractController(platform)],
+      ...(trusted && { express: TRUST.express, fastify: TRUST.fastify }),
+    });
+    return { origin: server.url, stop: () => server.close() };
+  });
 
 // Real servers in this process; the measured time adds one loopback HTTP round trip.
 const watcher = processWatcher();

@@ -1,11 +1,9 @@
 import { createServer } from 'node:http';
 import { createEsperNode } from '@esper/node';
 import { listen } from '../../packages/node/test/server.js';
-import { TEST_KEY } from '../conformance/runtime.js';
-import { APP_CONTRACT } from '../conformance/target.js';
 import { koaTarget, nodeHttpTarget, polkaTarget } from '../conformance/targets/node-http.js';
-import { rawRequest } from '../helpers/raw-http.js';
-import { type BadRequestHarness, runFaultMatrix, TIMEOUT_MS } from './matrix.js';
+import { faultOptions, rawBadRequests } from '../helpers/fault-suites.js';
+import { runFaultMatrix } from './matrix.js';
 import { processWatcher } from './watch.js';
 
 /**
@@ -13,41 +11,34 @@ import { processWatcher } from './watch.js';
  * Host arrives (fetch would overwrite it). For the X-Forwarded-Proto case the client's peer,
  * 127.0.0.1, is a trusted proxy, so the adapter reads the header it sent.
  */
-const badRequests: BadRequestHarness = {
-  async start(runtimeUrl, badCase) {
-    const esper = createEsperNode({
-      apiKey: TEST_KEY.apiKey,
-      secret: TEST_KEY.secret,
-      apiBase: runtimeUrl,
-      timeoutMs: TIMEOUT_MS,
-      env: {},
-      failClosedRoutes: [...APP_CONTRACT.failClosedRoutes],
-      ...(badCase.includes('Proto') && { clientIp: { trustedProxies: ['127.0.0.1'] } }),
-    });
-    const server = await listen(
-      createServer(
-        esper.handler((req, res) => {
-          res.setHeader('content-type', 'application/json');
-          res.end(
-            JSON.stringify({
-              path: new URL(req.url ?? '/', 'http://localhost').pathname,
-              decision: req.headers['x-esper-decision'] ?? null,
-              decisionId: req.headers['x-esper-decision-id'] ?? null,
-              mode: req.headers['x-esper-mode'] ?? null,
-            }),
-          );
-        }),
-      ),
-    );
-    return {
-      send: (path, headers) => rawRequest(server.url, { target: path, headers }),
-      async close() {
-        await server.close();
-        await esper.close();
-      },
-    };
-  },
-};
+const badRequests = rawBadRequests(async (runtimeUrl, badCase) => {
+  const esper = createEsperNode({
+    ...faultOptions(runtimeUrl),
+    ...(badCase.includes('Proto') && { clientIp: { trustedProxies: ['127.0.0.1'] } }),
+  });
+  const server = await listen(
+    createServer(
+      esper.handler((req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            path: new URL(req.url ?? '/', 'http://localhost').pathname,
+            decision: req.headers['x-esper-decision'] ?? null,
+            decisionId: req.headers['x-esper-decision-id'] ?? null,
+            mode: req.headers['x-esper-mode'] ?? null,
+          }),
+        );
+      }),
+    ),
+  );
+  return {
+    origin: server.url,
+    async stop() {
+      await server.close();
+      await esper.close();
+    },
+  };
+});
 
 // Real servers in this process; the measured time adds one loopback HTTP round trip.
 const watcher = processWatcher();

@@ -1,8 +1,8 @@
 import { withEsper } from '@esper/vercel';
-import { TEST_KEY } from '../conformance/runtime.js';
-import { APP_CONTRACT, conformanceApp } from '../conformance/target.js';
+import { conformanceApp } from '../conformance/target.js';
 import { afterMiddleware, vercelTarget } from '../conformance/targets/vercel.js';
-import { type BadRequestHarness, runFaultMatrix, TIMEOUT_MS } from './matrix.js';
+import { faultOptions } from '../helpers/fault-suites.js';
+import { type BadRequestHarness, runFaultMatrix } from './matrix.js';
 import { processWatcher } from './watch.js';
 
 /**
@@ -11,14 +11,7 @@ import { processWatcher } from './watch.js';
  */
 const badRequests: BadRequestHarness = {
   async start(runtimeUrl) {
-    const middleware = withEsper({
-      apiKey: TEST_KEY.apiKey,
-      secret: TEST_KEY.secret,
-      apiBase: runtimeUrl,
-      timeoutMs: TIMEOUT_MS,
-      env: {},
-      failClosedRoutes: [...APP_CONTRACT.failClosedRoutes],
-    });
+    const middleware = withEsper(faultOptions(runtimeUrl));
     const background: Promise<unknown>[] = [];
     return {
       async send(path, headers) {

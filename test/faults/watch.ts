@@ -56,6 +56,15 @@ export function teeSpawn(spawn: typeof nodeSpawn): typeof nodeSpawn {
   }) as typeof nodeSpawn;
 }
 
+/**
+ * The factory a child-process suite mocks `node:child_process` with, in one line:
+ * `vi.mock('node:child_process', (load) => import('./watch.js').then((w) => w.teed(load)))`.
+ */
+export async function teed(load: <T>() => Promise<T>) {
+  const mod = await load<typeof import('node:child_process')>();
+  return { ...mod, spawn: teeSpawn(mod.spawn) };
+}
+
 export function childWatcher(): Watcher {
   return { problems: () => [...childLines] };
 }

@@ -6,78 +6,40 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeRootReadme, itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
-import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
 import {
-  freePort,
-  type NodeProcess,
-  runNode,
-  startNodeProcess,
-  waitUntilAnswering,
-} from '../../../test/helpers/node-process.mjs';
+  exampleDir,
+  exampleServer,
+  itDecidesTheMockRoutes,
+  startScript,
+} from '../../../test/helpers/example-server.js';
+import { runNode } from '../../../test/helpers/node-process.mjs';
+import { startOnFreePort } from '../../../test/helpers/server-target.js';
 
-const DIR = fileURLToPath(new URL('..', import.meta.url));
+const DIR = exampleDir('astro');
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-const runtime = exampleRuntime('astro');
-let server: NodeProcess | undefined;
-let origin = '';
-
 /** A client connecting straight to the server, claiming another address in X-Forwarded-For. */
-const get = (path: string, accept = 'text/html') =>
-  fetch(origin + path, {
-    headers: { accept, 'x-forwarded-for': '203.0.113.99' },
-    redirect: 'manual',
-  });
-
-beforeAll(async () => {
-  await runtime.start();
-  await runNode(DIR, [`${DIR}node_modules/astro/astro.js`, 'build'], {
-    ASTRO_TELEMETRY_DISABLED: '1',
-  });
-  const { scripts } = JSON.parse(readFileSync(`${DIR}package.json`, 'utf8'));
-  const start = scripts.start.match(/^node (.+)$/)?.[1];
-  if (!start) throw new Error('the start script is not "node …"');
-  const port = await freePort();
-  server = startNodeProcess({
-    cwd: DIR,
-    args: start.split(' '),
-    env: { ...runtime.env(), HOST: '127.0.0.1', PORT: String(port) },
-  });
-  origin = `http://127.0.0.1:${port}`;
+const example = exampleServer('astro', {
+  timeoutMs: 120_000,
+  build: () =>
+    runNode(DIR, [`${DIR}node_modules/astro/astro.js`, 'build'], { ASTRO_TELEMETRY_DISABLED: '1' }),
   // A readiness probe, as a load balancer's: its request also loads the middleware (Astro
   // does that on the first on-demand request; see the package README on the first request).
-  await waitUntilAnswering(server, 'examples/astro', () => fetch(`${origin}/`));
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-  await runtime.close();
+  start: (env) => startOnFreePort({ cwd: DIR, args: startScript(DIR), env }, 'examples/astro', '/'),
 });
+const { runtime, get } = example;
 
 describe('examples/astro on @astrojs/node (standalone)', () => {
-  it('allows /: the page renders Astro.locals.esper, the next middleware sees it too', async () => {
-    const res = await get('/');
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain('Hello! Esper said: allow');
-    expect(res.headers.get('x-decided-by')).toBe('esper:allow');
+  itDecidesTheMockRoutes(example, {
+    allows: 'allows /: the page renders Astro.locals.esper, the next middleware sees it too',
+    async allowed(res) {
+      expect(await res.text()).toContain('Hello! Esper said: allow');
+      expect(res.headers.get('x-decided-by')).toBe('esper:allow');
+    },
     // The socket's peer: X-Forwarded-For is written by the client here, so it is not believed.
-    runtime.expectSignedCall({
-      request: { path: '/', client_ip: '127.0.0.1' },
-      source: { sdk: '@esper/astro' },
-    });
-  });
-
-  it('challenges /login: a browser is redirected to the challenge page', async () => {
-    runtime.expectChallengeRedirect(await get('/login'));
-  });
-
-  it('blocks /admin and /?foo=bar with a 403', async () => {
-    const admin = await get('/admin', 'application/json');
-    expect(admin.status).toBe(403);
-    expect(await admin.json()).toMatchObject({ decision_id: runtime.lastDecisionId() });
-    expect((await get('/?foo=bar')).status).toBe(403);
+    signed: { request: { path: '/', client_ip: '127.0.0.1' }, source: { sdk: '@esper/astro' } },
   });
 
   it('serves the prerendered /about as a file: no middleware, no decision', async () => {

@@ -4,65 +4,42 @@
  * a real mock runtime on loopback scripted by esper-mock.json.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeRootReadme, itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
-import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
-import type { ListeningExample } from '../../../test/helpers/node-process.mjs';
-import { runNode, startListeningExample } from '../../../test/helpers/node-process.mjs';
+import {
+  exampleDir,
+  exampleServer,
+  itDecidesTheMockRoutes,
+  tsc,
+} from '../../../test/helpers/example-server.js';
+import { startListeningExample } from '../../../test/helpers/node-process.mjs';
 
-const DIR = fileURLToPath(new URL('..', import.meta.url));
+const DIR = exampleDir('express-heroku');
 const read = (file: string) => readFileSync(`${DIR}${file}`, 'utf8');
 
-const runtime = exampleRuntime('express-heroku');
-let server: ListeningExample | undefined;
-
 /** Plays the Heroku router: it appends the address it saw to whatever X-Forwarded-For came. */
-const get = (path: string, accept = 'text/html') =>
-  fetch(server!.origin + path, {
-    headers: { accept, 'x-forwarded-for': '203.0.113.99, 198.51.100.11' },
-    redirect: 'manual',
-  });
-
-beforeAll(async () => {
-  await runtime.start();
-  await runNode(DIR, [`${DIR}node_modules/typescript/bin/tsc`]);
-  const web = read('Procfile').match(/^web: node (.+)$/m)?.[1];
-  if (!web) throw new Error('Procfile has no "web: node …" line');
-  const env = { ...runtime.env(), DYNO: 'web.1' };
-  server = await startListeningExample({ cwd: DIR, args: web.split(' '), env });
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop(); // SIGTERM, as Heroku does; the app must exit on its own
-  await runtime.close();
+const example = exampleServer('express-heroku', {
+  forwardedFor: '203.0.113.99, 198.51.100.11',
+  build: () => tsc(DIR),
+  start(env) {
+    const web = read('Procfile').match(/^web: node (.+)$/m)?.[1];
+    if (!web) throw new Error('Procfile has no "web: node …" line');
+    return startListeningExample({
+      cwd: DIR,
+      args: web.split(' '),
+      env: { ...env, DYNO: 'web.1' },
+    });
+  },
 });
 
 describe('examples/express-heroku, as a dyno runs it', () => {
-  it('allows /: the route runs and sees req.esper', async () => {
-    const res = await get('/');
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({
-      hello: 'world',
-      decision: 'allow',
-      decisionId: runtime.lastDecisionId(),
-    });
+  itDecidesTheMockRoutes(example, {
+    allows: 'allows /: the route runs and sees req.esper',
     // The router's hop, not the address the client wrote to the left of it.
-    runtime.expectSignedCall({
+    signed: {
       request: { path: '/', client_ip: '198.51.100.11' },
       source: { sdk: '@esper/express', runtime: 'heroku' },
-    });
-  });
-
-  it('challenges /login: a browser is redirected to the challenge page', async () => {
-    runtime.expectChallengeRedirect(await get('/login'));
-  });
-
-  it('blocks /admin and /?foo=bar with a 403', async () => {
-    const admin = await get('/admin', 'application/json');
-    expect(admin.status).toBe(403);
-    expect(await admin.json()).toMatchObject({ decision_id: runtime.lastDecisionId() });
-    expect((await get('/?foo=bar')).status).toBe(403);
+    },
   });
 });
 

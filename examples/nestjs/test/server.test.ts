@@ -3,30 +3,31 @@
  * `node dist/main.js` as its own process on each of Nest's platforms, with the ESPER_*
  * settings pointing at a real mock runtime on loopback scripted by esper-mock.json.
  */
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { describeRootReadme, itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
 import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
+import {
+  exampleDir,
+  exampleGet,
+  itDecidesTheMockRoutes,
+  tsc,
+} from '../../../test/helpers/example-server.js';
 import type { ListeningExample } from '../../../test/helpers/node-process.mjs';
-import { runNode, startListeningExample } from '../../../test/helpers/node-process.mjs';
+import { startListeningExample } from '../../../test/helpers/node-process.mjs';
 
-const DIR = fileURLToPath(new URL('..', import.meta.url));
+const DIR = exampleDir('nestjs');
 const runtime = exampleRuntime('nestjs');
 
 beforeAll(async () => {
   await runtime.start();
-  await runNode(DIR, [`${DIR}node_modules/typescript/bin/tsc`]);
+  await tsc(DIR);
 }, 60_000);
 
 afterAll(() => runtime.close());
 
 describe.each(['express', 'fastify'])('examples/nestjs on the %s platform', (platform) => {
   let server: ListeningExample | undefined;
-  const get = (path: string, accept = 'text/html') =>
-    fetch(server!.origin + path, {
-      headers: { accept, 'x-forwarded-for': '6.6.6.6' },
-      redirect: 'manual',
-    });
+  const get = exampleGet(() => server!.origin, '6.6.6.6');
 
   beforeAll(async () => {
     server = await startListeningExample({
@@ -37,31 +38,18 @@ describe.each(['express', 'fastify'])('examples/nestjs on the %s platform', (pla
   }, 60_000);
   afterAll(() => server?.stop()); // SIGTERM: the app must exit on its own
 
-  it('allows /: the controller gets the decision', async () => {
-    const res = await get('/');
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({
-      hello: 'world',
-      decision: 'allow',
-      decisionId: runtime.lastDecisionId(),
-    });
-    // No proxy trusted: the socket's peer, not what the client wrote.
-    runtime.expectSignedCall({
-      request: { path: '/', client_ip: '127.0.0.1' },
-      source: { sdk: '@esper/nestjs', runtime: 'node' },
-    });
-  });
-
-  it('challenges /login: a browser is redirected to the challenge page', async () => {
-    runtime.expectChallengeRedirect(await get('/login'));
-  });
-
-  it('blocks /admin (no such route: a 404 is decided too) and /?foo=bar with a 403', async () => {
-    const admin = await get('/admin', 'application/json');
-    expect(admin.status).toBe(403);
-    expect(await admin.json()).toMatchObject({ decision_id: runtime.lastDecisionId() });
-    expect((await get('/?foo=bar')).status).toBe(403);
-  });
+  itDecidesTheMockRoutes(
+    { runtime, get },
+    {
+      allows: 'allows /: the controller gets the decision',
+      // No proxy trusted: the socket's peer, not what the client wrote.
+      signed: {
+        request: { path: '/', client_ip: '127.0.0.1' },
+        source: { sdk: '@esper/nestjs', runtime: 'node' },
+      },
+      blocks: 'blocks /admin (no such route: a 404 is decided too) and /?foo=bar with a 403',
+    },
+  );
 });
 
 describe('examples/nestjs: README', () => {

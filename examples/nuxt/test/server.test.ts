@@ -4,55 +4,26 @@
  * 127.0.0.1, with the ESPER_* variables pointing at a real mock runtime scripted by
  * esper-mock.json.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeRootReadme, itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
-import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
-import {
-  freePort,
-  type NodeProcess,
-  runNode,
-  startNodeProcess,
-  waitUntilAnswering,
-} from '../../../test/helpers/node-process.mjs';
+import { exampleDir, exampleServer, startScript } from '../../../test/helpers/example-server.js';
+import { runNode } from '../../../test/helpers/node-process.mjs';
+import { startOnFreePort } from '../../../test/helpers/server-target.js';
 
-const DIR = fileURLToPath(new URL('..', import.meta.url));
-
-const runtime = exampleRuntime('nuxt');
-let server: NodeProcess | undefined;
-let origin = '';
+const DIR = exampleDir('nuxt');
 
 /** A client connecting straight to the server, claiming another address in X-Forwarded-For. */
-const get = (path: string, accept = 'text/html') =>
-  fetch(origin + path, {
-    headers: { accept, 'x-forwarded-for': '203.0.113.99' },
-    redirect: 'manual',
-  });
-
-beforeAll(async () => {
-  await runtime.start();
-  await runNode(DIR, [`${DIR}node_modules/nuxt/bin/nuxt.mjs`, 'build'], {
-    NUXT_TELEMETRY_DISABLED: '1',
-    CI: '1',
-  });
-  const { scripts } = JSON.parse(readFileSync(`${DIR}package.json`, 'utf8'));
-  const start = scripts.start.match(/^node (.+)$/)?.[1];
-  if (!start) throw new Error('the start script is not "node …"');
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  server = startNodeProcess({
-    cwd: DIR,
-    args: start.split(' '),
-    env: { ...runtime.env(), HOST: '127.0.0.1', PORT: String(port) },
-  });
-  // The first request the runtime is asked about; the tests below look at their own calls.
-  await waitUntilAnswering(server, 'the Nuxt server', () => fetch(`${origin}/warm-up`));
-}, 300_000);
-
-afterAll(async () => {
-  await server?.stop(); // SIGTERM; Nitro's node-server exits on its own
-  await runtime.close();
+const { runtime, get } = exampleServer('nuxt', {
+  timeoutMs: 300_000,
+  build: () =>
+    runNode(DIR, [`${DIR}node_modules/nuxt/bin/nuxt.mjs`, 'build'], {
+      NUXT_TELEMETRY_DISABLED: '1',
+      CI: '1',
+    }),
+  // The probe is the first request the runtime is asked about; the tests look at their own.
+  // stop(): SIGTERM; Nitro's node-server exits on its own.
+  start: (env) =>
+    startOnFreePort({ cwd: DIR, args: startScript(DIR), env }, 'the Nuxt server', '/warm-up'),
 });
 
 describe('examples/nuxt (Nuxt 3, node-server preset)', () => {

@@ -4,11 +4,10 @@
  * mock runtime on loopback scripted by esper-mock.json. Then the same app under plain
  * `react-router-serve`, which hands the middleware no load context, so no client IP.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeRootReadme, itShowsFilesAsTheyAre } from '../../../test/helpers/example-readme.js';
 import { exampleRuntime } from '../../../test/helpers/example-runtime.js';
+import { exampleDir, exampleGet, startScript } from '../../../test/helpers/example-server.js';
 import {
   freePort,
   type ListeningExample,
@@ -18,18 +17,14 @@ import {
   waitUntilAnswering,
 } from '../../../test/helpers/node-process.mjs';
 
-const DIR = fileURLToPath(new URL('..', import.meta.url));
+const DIR = exampleDir('react-router');
 const CLI = `${DIR}node_modules/@react-router/dev/bin.js`;
 
 const runtime = exampleRuntime('react-router');
 let server: ListeningExample | undefined;
 
 /** A client connecting straight to the server, claiming another address in X-Forwarded-For. */
-const get = (path: string, accept = 'text/html') =>
-  fetch(server!.origin + path, {
-    headers: { accept, 'x-forwarded-for': '203.0.113.99' },
-    redirect: 'manual',
-  });
+const get = exampleGet(() => server!.origin);
 
 beforeAll(() => runtime.start());
 afterAll(() => runtime.close());
@@ -68,10 +63,7 @@ describe('examples/react-router under plain react-router-serve (no load context)
 describe('examples/react-router on its Express server (server.js)', () => {
   beforeAll(async () => {
     await runNode(DIR, [CLI, 'build']);
-    const { scripts } = JSON.parse(readFileSync(`${DIR}package.json`, 'utf8'));
-    const start = scripts.start.match(/^node (.+)$/)?.[1];
-    if (!start) throw new Error('the start script is not "node …"');
-    server = await startListeningExample({ cwd: DIR, args: start.split(' '), env: runtime.env() });
+    server = await startListeningExample({ cwd: DIR, args: startScript(DIR), env: runtime.env() });
   }, 120_000);
   afterAll(() => server?.stop()); // SIGTERM; the app must exit on its own
 

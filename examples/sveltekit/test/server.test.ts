@@ -13,6 +13,7 @@ import {
   runNode,
   startNodeProcess,
 } from '../../../test/helpers/node-process.mjs';
+import { listeningOrigin } from '../../../test/helpers/server-target.js';
 
 const DIR = fileURLToPath(new URL('..', import.meta.url));
 const read = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
@@ -31,13 +32,8 @@ async function start(env: Record<string, string> = {}): Promise<string> {
     args: ['build/index.js'],
     env: { ...runtime.env(), ...env, HOST: '127.0.0.1', PORT: '0' },
   });
-  const origin = await new Promise<string>((resolve, reject) => {
-    app.child.stdout.on('data', () => {
-      const port = app.output().match(/Listening on http:\/\/127\.0\.0\.1:(\d+)/)?.[1];
-      if (port) resolve(`http://127.0.0.1:${port}`);
-    });
-    app.child.once('exit', (code) => reject(new Error(`exited (${code}):\n${app.output()}`)));
-  });
+  const listening = /Listening on http:\/\/127\.0\.0\.1:(\d+)/;
+  const origin = await listeningOrigin(app, 'node build/index.js', listening);
   servers.push({ origin, app });
   return origin;
 }

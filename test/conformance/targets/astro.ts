@@ -2,14 +2,9 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOnce, packageInputs } from '../../helpers/build-once.mjs';
-import {
-  freePort,
-  type NodeProcess,
-  runNode,
-  startNodeProcess,
-  waitUntilAnswering,
-} from '../../helpers/node-process.mjs';
-import { type Target, targetEnv, toTargetResponse } from '../target.js';
+import { type NodeProcess, runNode } from '../../helpers/node-process.mjs';
+import { serverTarget, startOnFreePort } from '../../helpers/server-target.js';
+import { targetEnv } from '../target.js';
 
 const fixtureDir = (name: string) =>
   fileURLToPath(new URL(`../fixtures/${name}/`, import.meta.url));
@@ -82,17 +77,14 @@ export async function startAstroApp(
   // another Astro major: e.g. Astro 6 on Node 24 (scripts/node24.sh), which Node 20 cannot run.
   const given = fixture === 'astro-app' ? process.env.ESPER_ASTRO_BUILD : undefined;
   const dir = given ?? (await buildAstroApp(fixture, buildEnv));
-  const port = await freePort();
-  const app = startNodeProcess({
-    cwd: dir,
-    args: ['server/entry.mjs'],
-    env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
-  });
-  const origin = `http://127.0.0.1:${port}`;
   // A public/ file: the server answers, and Astro has not loaded the middleware yet (it does
   // on the first on-demand request).
-  await waitUntilAnswering(app, 'astro server', () => fetch(`${origin}${probe}`));
-  return { origin, astroMajor: astroMajor(dir), process: app, stop: app.stop };
+  const app = await startOnFreePort(
+    { cwd: dir, args: ['server/entry.mjs'], env },
+    'astro server',
+    probe,
+  );
+  return { ...app, astroMajor: astroMajor(dir) };
 }
 
 /**
@@ -100,25 +92,13 @@ export async function startAstroApp(
  * peer, so every request comes from 127.0.0.1 whatever `platformIp` says, and client-sent
  * forwarding headers reach the app unchanged (Astro's `clientAddress` would take their first).
  */
-export const astroTarget: Target = {
+export const astroTarget = serverTarget({
   name: 'astro',
   async start(options) {
     const app = await startAstroApp(targetEnv(options));
     // Steady state: the first on-demand request loads the middleware, after Node announced it,
     // so its socket peer is not seen (test/conformance/astro.test.ts, "the first request").
     await fetch(`${app.origin}/__warmup`);
-    return {
-      async request(req) {
-        const res = await fetch(app.origin + req.path, {
-          method: req.method ?? 'GET',
-          headers: req.headers,
-          body: req.body,
-          redirect: 'manual',
-        });
-        return toTargetResponse(res);
-      },
-      expectedClientIp: () => '127.0.0.1',
-      close: app.stop,
-    };
+    return app;
   },
-};
+});

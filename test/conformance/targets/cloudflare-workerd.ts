@@ -33,11 +33,7 @@ export async function bundleWorker(entry: string, hybrid = false): Promise<strin
   return out.outputFiles[0]!.text;
 }
 
-/**
- * Runs a bundled worker in workerd and plays Cloudflare's edge: `cf-connecting-ip` is always
- * overwritten with the address the edge saw. (Miniflare itself keeps a client-sent
- * cf-connecting-ip and only adds 127.0.0.1 when there is none, so the target must do it.)
- */
+/** Runs a bundled worker in workerd, `options` its bindings, behind Cloudflare's edge. */
 export async function startWorkerd(
   script: string,
   options: TargetOptions,
@@ -49,6 +45,15 @@ export async function startWorkerd(
     bindings: targetEnv(options),
   });
   await mf.ready;
+  return viaCloudflare(mf);
+}
+
+/**
+ * Plays Cloudflare's edge in front of a worker in `mf`: `cf-connecting-ip` is always
+ * overwritten with the address the edge saw. (Miniflare itself keeps a client-sent
+ * cf-connecting-ip and only adds 127.0.0.1 when there is none, so the target must do it.)
+ */
+export function viaCloudflare(mf: Miniflare): TargetInstance {
   return {
     async request(req: TargetRequest): Promise<TargetResponse> {
       const headers = (req.headers ?? []).filter(

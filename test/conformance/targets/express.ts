@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type EsperExpressOptions, esper } from '@esper/express';
 import { type FrameworkName, frameworks, listen } from '../../../packages/express/test/server.js';
+import { contractOptions, settingsInCode } from '../../helpers/contract-options.js';
+import { appendingProxy, serverTarget } from '../../helpers/server-target.js';
 import { hybridOf } from '../fixtures/hybrid.js';
-import { APP_CONTRACT, type Target, type TargetOptions, toTargetResponse } from '../target.js';
+import type { Target, TargetOptions } from '../target.js';
 
 /**
  * Express behind the Heroku router. `express4` is configured in code with the `heroku` preset;
@@ -13,22 +15,8 @@ function options(
   o: TargetOptions,
   decider: EsperExpressOptions['decider'],
 ): EsperExpressOptions {
-  const app = {
-    failClosedRoutes: [...APP_CONTRACT.failClosedRoutes],
-    fields: (request: Request) => ({ email: request.headers.get(APP_CONTRACT.fieldsHeader) }),
-    ...(decider && { decider }),
-  };
-  if (name === 'express4') {
-    return {
-      ...app,
-      apiKey: o.apiKey,
-      secret: o.secret,
-      apiBase: o.runtimeUrl,
-      mode: o.mode,
-      timeoutMs: o.timeoutMs,
-      clientIp: { preset: 'heroku' },
-    };
-  }
+  const app = contractOptions(decider);
+  if (name === 'express4') return { ...app, ...settingsInCode(o), clientIp: { preset: 'heroku' } };
   return {
     ...app,
     env: {
@@ -42,9 +30,17 @@ function options(
   };
 }
 
+/** The Heroku router: appends the peer it saw, and sets the scheme, the port and a request id. */
+const herokuRouter = appendingProxy({
+  'x-forwarded-proto': 'https',
+  'x-forwarded-port': '443',
+  'x-request-id': randomUUID,
+});
+
 function expressTarget(name: FrameworkName): Target {
-  return {
+  return serverTarget({
     name,
+    platform: herokuRouter,
     async start(o) {
       const express = frameworks[name];
       const hybrid = await hybridOf(o);
@@ -64,31 +60,15 @@ function expressTarget(name: FrameworkName): Target {
       });
       const server = await listen(app);
       return {
-        async request(req) {
-          // The router: appends the peer it saw, and sets the scheme and a request id.
-          const headers = new Headers(req.headers);
-          const sent = headers.get('x-forwarded-for');
-          headers.set('x-forwarded-for', sent ? `${sent}, ${req.platformIp}` : req.platformIp);
-          headers.set('x-forwarded-proto', 'https');
-          headers.set('x-forwarded-port', '443');
-          headers.set('x-request-id', randomUUID());
-          const res = await fetch(server.url + req.path, {
-            method: req.method ?? 'GET',
-            headers,
-            body: req.body,
-            redirect: 'manual',
-          });
-          return toTargetResponse(res);
-        },
-        expectedClientIp: (platformIp) => platformIp,
-        async close() {
+        origin: server.url,
+        async stop() {
           await server.close();
           await middleware.close();
           await hybrid?.close();
         },
       };
     },
-  };
+  });
 }
 
 export const express4Target = expressTarget('express4');

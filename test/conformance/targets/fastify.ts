@@ -6,14 +6,10 @@ import {
   fastifyApp,
   listen,
 } from '../../../packages/fastify/test/server.js';
+import { contractOptions, settingsInCode } from '../../helpers/contract-options.js';
+import { appendingProxy, serverTarget } from '../../helpers/server-target.js';
 import { hybridOf } from '../fixtures/hybrid.js';
-import {
-  APP_CONTRACT,
-  type Target,
-  type TargetOptions,
-  targetEnv,
-  toTargetResponse,
-} from '../target.js';
+import { APP_CONTRACT, type Target, type TargetOptions, targetEnv } from '../target.js';
 
 /**
  * Fastify behind a proxy that appends the peer it saw to `x-forwarded-for` and sets the scheme.
@@ -26,22 +22,8 @@ function options(
   o: TargetOptions,
   decider: EsperFastifyOptions['decider'],
 ): EsperFastifyOptions {
-  const app = {
-    failClosedRoutes: [...APP_CONTRACT.failClosedRoutes],
-    fields: (request: Request) => ({ email: request.headers.get(APP_CONTRACT.fieldsHeader) }),
-    ...(decider && { decider }),
-  };
-  if (name === 'fastify4') {
-    return {
-      ...app,
-      apiKey: o.apiKey,
-      secret: o.secret,
-      apiBase: o.runtimeUrl,
-      mode: o.mode,
-      timeoutMs: o.timeoutMs,
-      clientIp: { preset: 'heroku' },
-    };
-  }
+  const app = contractOptions(decider);
+  if (name === 'fastify4') return { ...app, ...settingsInCode(o), clientIp: { preset: 'heroku' } };
   return { ...app, env: targetEnv({ ...o, hybrid: undefined }) };
 }
 
@@ -70,9 +52,13 @@ export async function conformanceFastify(
   );
 }
 
+/** The proxy: appends the peer it saw, and sets the scheme and a request id. */
+const proxy = appendingProxy({ 'x-forwarded-proto': 'https', 'x-request-id': randomUUID });
+
 function fastifyTarget(name: FastifyName): Target {
-  return {
+  return serverTarget({
     name,
+    platform: proxy,
     async start(o) {
       const hybrid = await hybridOf(o);
       const app = await conformanceFastify(
@@ -82,29 +68,14 @@ function fastifyTarget(name: FastifyName): Target {
       );
       const server = await listen(app);
       return {
-        async request(req) {
-          // The proxy: appends the peer it saw, and sets the scheme and a request id.
-          const headers = new Headers(req.headers);
-          const sent = headers.get('x-forwarded-for');
-          headers.set('x-forwarded-for', sent ? `${sent}, ${req.platformIp}` : req.platformIp);
-          headers.set('x-forwarded-proto', 'https');
-          headers.set('x-request-id', randomUUID());
-          const res = await fetch(server.url + req.path, {
-            method: req.method ?? 'GET',
-            headers,
-            body: req.body,
-            redirect: 'manual',
-          });
-          return toTargetResponse(res);
-        },
-        expectedClientIp: (platformIp) => platformIp,
-        async close() {
+        origin: server.url,
+        async stop() {
           await server.close();
           await hybrid?.close();
         },
       };
     },
-  };
+  });
 }
 
 export const fastify4Target = fastifyTarget('fastify4');

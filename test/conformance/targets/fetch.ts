@@ -1,12 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { bunBinary, denoBinary } from '../../../packages/fetch/src/test-support/runtimes.js';
-import { type Target, targetEnv, toTargetResponse } from '../target.js';
+import {
+  type PortServer,
+  serverTarget,
+  startPortServer,
+  writeServerFile,
+} from '../../helpers/server-target.js';
+import { type Target, targetEnv } from '../target.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export type FetchRuntime = 'bun' | 'deno';
@@ -29,12 +31,8 @@ export async function bundleFetchApp(entry: URL): Promise<string> {
   return out.outputFiles[0]!.text;
 }
 
-export interface RuntimeProcess {
-  /** http://127.0.0.1:PORT */
-  origin: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
+/** A fixture running in Bun or Deno (packages/fetch/src/runtimes.test.ts uses it too). */
+export type RuntimeProcess = PortServer;
 
 /**
  * Runs a bundled fixture in the real runtime and waits for the `{"port":N}` line it prints.
@@ -47,48 +45,24 @@ export async function startInRuntime(
   /** Names Deno may read besides those of `env` (a variable read when set, e.g. by a column). */
   allowEnv: string[] = [],
 ): Promise<RuntimeProcess> {
-  const dir = await mkdtemp(join(tmpdir(), `esper-fetch-${runtime}-`));
-  const file = join(dir, 'server.mjs');
-  await writeFile(file, code);
-  const args =
-    runtime === 'bun'
-      ? [bunBinary(), ['run', file]]
-      : [
-          denoBinary(),
-          [
-            'run',
-            '--no-prompt',
-            '--allow-net',
-            `--allow-env=${[...Object.keys(env), ...allowEnv]}`,
-            file,
-          ],
-        ];
-  const child = spawn(args[0] as string, args[1] as string[], {
-    env: { PATH: process.env.PATH, HOME: dir, DENO_DIR: join(dir, 'deno'), NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.once('exit', (code) => reject(new Error(`${runtime} exited (${code}): ${stderr}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('{"port":')) resolve((JSON.parse(line) as { port: number }).port);
-    });
-  });
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    child,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      await rm(dir, { recursive: true, force: true });
+  const { dir, file, remove } = await writeServerFile(`esper-fetch-${runtime}-`, code);
+  const allowed = `--allow-env=${[...Object.keys(env), ...allowEnv]}`;
+  return startPortServer(
+    runtime,
+    {
+      command: runtime === 'bun' ? bunBinary() : denoBinary(),
+      args:
+        runtime === 'bun' ? ['run', file] : ['run', '--no-prompt', '--allow-net', allowed, file],
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        DENO_DIR: join(dir, 'deno'),
+        NO_COLOR: '1',
+        ...env,
+      },
     },
-  };
+    remove,
+  );
 }
 
 let bundled: Promise<string> | undefined;
@@ -107,28 +81,9 @@ export const fetchApp = (): Promise<string> =>
  * client-sent forwarding headers reach the app unchanged.
  */
 export function fetchTarget(runtime: FetchRuntime): Target {
-  return {
+  return serverTarget({
     name: `fetch-${runtime}`,
-    async start(options) {
-      const app = await startInRuntime(
-        runtime,
-        await fetchApp(),
-        targetEnv(options),
-        FETCH_APP_ENV,
-      );
-      return {
-        async request(req) {
-          const res = await fetch(app.origin + req.path, {
-            method: req.method ?? 'GET',
-            headers: req.headers,
-            body: req.body,
-            redirect: 'manual',
-          });
-          return toTargetResponse(res);
-        },
-        expectedClientIp: () => '127.0.0.1',
-        close: () => app.stop(),
-      };
-    },
-  };
+    start: async (options) =>
+      startInRuntime(runtime, await fetchApp(), targetEnv(options), FETCH_APP_ENV),
+  });
 }

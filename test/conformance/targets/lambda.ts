@@ -14,6 +14,7 @@ import { esperMiddleware, type LambdaEsperOptions, withEsper } from '@esper/lamb
 // @middy/core is a devDependency of packages/lambda only (not of the repo root), so it is
 // imported from there; see the note in the lambda adapter's hand-off.
 import middy from '../../../packages/lambda/node_modules/@middy/core/index.js';
+import { contractOptions, settingsInCode } from '../../helpers/contract-options.js';
 import { lambdaContext as sharedLambdaContext } from '../../helpers/lambda-context.mjs';
 import { hybridOf } from '../fixtures/hybrid.js';
 import {
@@ -245,17 +246,7 @@ export function esperOptions(
   o: TargetOptions,
   decider?: LambdaEsperOptions['decider'],
 ): LambdaEsperOptions {
-  return {
-    ...(decider && { decider }),
-    apiBase: o.runtimeUrl,
-    apiKey: o.apiKey,
-    secret: o.secret,
-    mode: o.mode,
-    timeoutMs: o.timeoutMs,
-    env: {},
-    failClosedRoutes: [...APP_CONTRACT.failClosedRoutes],
-    fields: (request) => ({ email: request.headers.get(APP_CONTRACT.fieldsHeader) }),
-  };
+  return { ...contractOptions(decider), ...settingsInCode(o), env: {} };
 }
 
 function lambdaTarget(name: string, kind: Kind, useMiddy = false): Target {

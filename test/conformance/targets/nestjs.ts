@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EsperNestOptions } from '../../../packages/nestjs/src/index.js';
 import { contractController, type Platform, startNest } from '../../../packages/nestjs/test/app.js';
+import { contractOptions, settingsInCode } from '../../helpers/contract-options.js';
+import { appendingProxy, serverTarget } from '../../helpers/server-target.js';
 import { hybridOf } from '../fixtures/hybrid.js';
-import {
-  APP_CONTRACT,
-  type Target,
-  type TargetOptions,
-  targetEnv,
-  toTargetResponse,
-} from '../target.js';
+import { type Target, type TargetOptions, targetEnv } from '../target.js';
 
 /**
  * A real Nest 11 app (`useEsper` right after `NestFactory.create()`, one catch-all controller)
@@ -21,21 +17,9 @@ export function nestOptions(
   o: TargetOptions,
   decider: EsperNestOptions['decider'],
 ): EsperNestOptions {
-  const app = {
-    failClosedRoutes: [...APP_CONTRACT.failClosedRoutes],
-    fields: (request: Request) => ({ email: request.headers.get(APP_CONTRACT.fieldsHeader) }),
-    ...(decider && { decider }),
-  };
+  const app = contractOptions(decider);
   if (platform === 'express') return { ...app, env: targetEnv({ ...o, hybrid: undefined }) };
-  return {
-    ...app,
-    apiKey: o.apiKey,
-    secret: o.secret,
-    apiBase: o.runtimeUrl,
-    mode: o.mode,
-    timeoutMs: o.timeoutMs,
-    env: {},
-  };
+  return { ...app, ...settingsInCode(o), env: {} };
 }
 
 export const TRUST = {
@@ -43,9 +27,13 @@ export const TRUST = {
   fastify: { trustProxy: '127.0.0.1' },
 };
 
+/** The proxy: appends the peer it saw, and sets the scheme and a request id. */
+const proxy = appendingProxy({ 'x-forwarded-proto': 'https', 'x-request-id': randomUUID });
+
 function nestTarget(platform: Platform): Target {
-  return {
+  return serverTarget({
     name: `nestjs-${platform}`,
+    platform: proxy,
     async start(o) {
       const hybrid = await hybridOf(o);
       const server = await startNest({
@@ -56,29 +44,14 @@ function nestTarget(platform: Platform): Target {
         fastify: TRUST.fastify,
       });
       return {
-        async request(req) {
-          // The proxy: appends the peer it saw, and sets the scheme and a request id.
-          const headers = new Headers(req.headers);
-          const sent = headers.get('x-forwarded-for');
-          headers.set('x-forwarded-for', sent ? `${sent}, ${req.platformIp}` : req.platformIp);
-          headers.set('x-forwarded-proto', 'https');
-          headers.set('x-request-id', randomUUID());
-          const res = await fetch(server.url + req.path, {
-            method: req.method ?? 'GET',
-            headers,
-            body: req.body,
-            redirect: 'manual',
-          });
-          return toTargetResponse(res);
-        },
-        expectedClientIp: (platformIp) => platformIp,
-        async close() {
+        origin: server.url,
+        async stop() {
           await server.close();
           await hybrid?.close();
         },
       };
     },
-  };
+  });
 }
 
 export const nestExpressTarget = nestTarget('express');

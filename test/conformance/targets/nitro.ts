@@ -5,13 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { buildOnce, packageInputs } from '../../helpers/build-once.mjs';
 import { freePort, runNode, startNodeProcess } from '../../helpers/node-process.mjs';
-import {
-  type Target,
-  type TargetRequest,
-  type TargetResponse,
-  targetEnv,
-  toTargetResponse,
-} from '../target.js';
+import { appendingProxy, listeningOrigin, serverTarget } from '../../helpers/server-target.js';
+import { type Target, targetEnv } from '../target.js';
+import { viaCloudflare } from './cloudflare-workerd.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/nitro-app/', import.meta.url));
 const NITRO_CLI = fileURLToPath(
@@ -66,31 +62,7 @@ export async function startNitroWorkers(bindings: Record<string, string>): Promi
  */
 export const nitroWorkersTarget: Target = {
   name: 'nitro-workers',
-  async start(options) {
-    const mf = await startNitroWorkers(targetEnv(options));
-    return {
-      async request(req: TargetRequest): Promise<TargetResponse> {
-        const headers = (req.headers ?? []).filter(
-          ([name]) => name.toLowerCase() !== 'cf-connecting-ip',
-        );
-        headers.push(['cf-connecting-ip', req.platformIp]);
-        const res = await mf.dispatchFetch(`https://app.example${req.path}`, {
-          method: req.method ?? 'GET',
-          headers,
-          body: req.body,
-          redirect: 'manual',
-        });
-        return {
-          status: res.status,
-          headers: new Headers([...res.headers]),
-          setCookies: res.headers.getSetCookie(),
-          body: await res.text(),
-        };
-      },
-      expectedClientIp: (platformIp) => platformIp,
-      close: () => mf.dispose(),
-    };
-  },
+  start: async (options) => viaCloudflare(await startNitroWorkers(targetEnv(options))),
 };
 
 export interface NitroServer {
@@ -119,15 +91,9 @@ export async function startNitroOutput(
     args: [join(dir, '.output/server/index.mjs')],
     env: { ...env, NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port) },
   });
-  await new Promise<void>((resolve, reject) => {
-    app.child.stdout.on('data', () => {
-      if (app.output().includes(`Listening on http://127.0.0.1:${port}`)) resolve();
-    });
-    app.child.once('exit', (code) =>
-      reject(new Error(`node .output/server/index.mjs exited (${code}):\n${app.output()}`)),
-    );
-  });
-  return { origin: `http://127.0.0.1:${port}`, output: app.output, stop: app.stop };
+  const listening = new RegExp(`Listening on http://127\\.0\\.0\\.1:${port}`);
+  const origin = await listeningOrigin(app, 'node .output/server/index.mjs', listening, port);
+  return { origin, output: app.output, stop: app.stop };
 }
 
 /**
@@ -148,29 +114,12 @@ export function nodeServerTarget(
   start: (env: Record<string, string>) => Promise<NitroServer>,
 ): Target {
   const proxied = mode === 'proxied';
-  return {
+  return serverTarget({
     name: proxied ? name : `${name}-direct`,
-    async start(options) {
+    ...(proxied && { platform: appendingProxy() }),
+    start(options) {
       const env = targetEnv(options);
-      const app = await start(proxied ? { ...env, ESPER_TRUSTED_PROXIES: '127.0.0.1' } : env);
-      return {
-        async request(req: TargetRequest) {
-          const headers = new Headers(req.headers);
-          if (proxied) {
-            const sent = headers.get('x-forwarded-for');
-            headers.set('x-forwarded-for', sent ? `${sent}, ${req.platformIp}` : req.platformIp);
-          }
-          const res = await fetch(app.origin + req.path, {
-            method: req.method ?? 'GET',
-            headers,
-            body: req.body,
-            redirect: 'manual',
-          });
-          return toTargetResponse(res);
-        },
-        expectedClientIp: (platformIp) => (proxied ? platformIp : '127.0.0.1'),
-        close: app.stop,
-      };
+      return start(proxied ? { ...env, ESPER_TRUSTED_PROXIES: '127.0.0.1' } : env);
     },
-  };
+  });
 }

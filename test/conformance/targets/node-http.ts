@@ -2,14 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createEsperNode, type EsperKoaState, type EsperNodeOptions } from '@esper/node';
 import { Koa, polka, Router } from '../../../packages/node/test/frameworks.js';
 import { listen } from '../../../packages/node/test/server.js';
+import { contractOptions } from '../../helpers/contract-options.js';
+import { appendingProxy, serverTarget } from '../../helpers/server-target.js';
 import { hybridOf } from '../fixtures/hybrid.js';
-import {
-  APP_CONTRACT,
-  type Target,
-  type TargetOptions,
-  targetEnv,
-  toTargetResponse,
-} from '../target.js';
+import { APP_CONTRACT, type Target, type TargetOptions, targetEnv } from '../target.js';
 
 /** The contract app's answer, from the request headers the app received. */
 function contractBody(path: string, headers: IncomingMessage['headers']) {
@@ -46,43 +42,28 @@ function nodeTarget(
   proxied: boolean,
   app: (options: EsperNodeOptions) => { listener: Listener; close(): Promise<void> },
 ): Target {
-  return {
+  return serverTarget({
     name,
+    // The proxy: appends the client's address, and sets the scheme.
+    ...(proxied && { platform: appendingProxy({ 'x-forwarded-proto': 'https' }) }),
     async start(o: TargetOptions) {
       const hybrid = await hybridOf(o);
       const made = app({
         // Configured the way a server is: ESPER_* in its environment.
         env: { ...targetEnv(o), ...(proxied && { ESPER_TRUSTED_PROXIES: '127.0.0.1' }) },
-        failClosedRoutes: [...APP_CONTRACT.failClosedRoutes],
-        fields: (request: Request) => ({ email: request.headers.get(APP_CONTRACT.fieldsHeader) }),
-        ...(hybrid && { decider: hybrid.decider }),
+        ...contractOptions(hybrid?.decider),
       });
       const server = await listen(createServer(made.listener));
       return {
-        async request(req) {
-          const headers = new Headers(req.headers);
-          if (proxied) {
-            const sent = headers.get('x-forwarded-for');
-            headers.set('x-forwarded-for', sent ? `${sent}, ${req.platformIp}` : req.platformIp);
-            headers.set('x-forwarded-proto', 'https');
-          }
-          const res = await fetch(server.url + req.path, {
-            method: req.method ?? 'GET',
-            headers,
-            body: req.body,
-            redirect: 'manual',
-          });
-          return toTargetResponse(res);
-        },
-        expectedClientIp: (platformIp) => (proxied ? platformIp : '127.0.0.1'),
-        async close() {
+        origin: server.url,
+        async stop() {
           await server.close();
           await made.close();
           await hybrid?.close();
         },
       };
     },
-  };
+  });
 }
 
 /** A plain node:http server behind a reverse proxy, with a hand router on `req.url`. */

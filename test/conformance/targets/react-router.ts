@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { buildOnce, packageInputs } from '../../helpers/build-once.mjs';
 import { runNode } from '../../helpers/node-process.mjs';
-import { type Target, targetEnv, toTargetResponse } from '../target.js';
+import { type RunningServer, serverTarget, startPortServer } from '../../helpers/server-target.js';
+import { targetEnv } from '../target.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = join(ROOT, 'test/conformance/fixtures/react-router-app');
@@ -48,39 +47,14 @@ export function buildReactRouterApp(fixture = FIXTURE): Promise<string> {
   });
 }
 
-function portOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`react-router server exited (${code}): ${stderr}`)),
-    );
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      resolve((JSON.parse(line) as { port: number }).port);
-    });
-  });
-}
-
-/** The built app on its Express server (server.mjs), in its own Node process, `env` its only settings. */
-export async function startReactRouterApp(env: Record<string, string>) {
+/** The built app on its Express server (server.mjs), its own Node process, `env` its settings. */
+export async function startReactRouterApp(env: Record<string, string>): Promise<RunningServer> {
   const build = await buildReactRouterApp();
-  const child = spawn(process.execPath, [join(FIXTURE, 'server.mjs'), build], {
+  return startPortServer('react-router server', {
+    args: [join(FIXTURE, 'server.mjs'), build],
     cwd: FIXTURE,
     env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const origin = `http://127.0.0.1:${await portOf(child)}`;
-  return {
-    origin,
-    async close() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 /**
@@ -89,22 +63,7 @@ export async function startReactRouterApp(env: Record<string, string>) {
  * front: the client IP is the socket peer, 127.0.0.1 whatever `platformIp` says, and
  * client-sent forwarding headers reach the app unchanged.
  */
-export const reactRouterTarget: Target = {
+export const reactRouterTarget = serverTarget({
   name: 'react-router',
-  async start(options) {
-    const app = await startReactRouterApp(targetEnv(options));
-    return {
-      async request(req) {
-        const res = await fetch(app.origin + req.path, {
-          method: req.method ?? 'GET',
-          headers: req.headers,
-          body: req.body,
-          redirect: 'manual',
-        });
-        return toTargetResponse(res);
-      },
-      expectedClientIp: () => '127.0.0.1',
-      close: app.close,
-    };
-  },
-};
+  start: (options) => startReactRouterApp(targetEnv(options)),
+});

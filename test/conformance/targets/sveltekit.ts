@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOnce, packageInputs } from '../../helpers/build-once.mjs';
 import { runNode, startNodeProcess } from '../../helpers/node-process.mjs';
-import { type Target, type TargetRequest, targetEnv, toTargetResponse } from '../target.js';
+import { appendingProxy, listeningOrigin, serverTarget } from '../../helpers/server-target.js';
+import { type Target, targetEnv } from '../target.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/sveltekit-app/', import.meta.url));
 const PACKAGE = fileURLToPath(new URL('../../../packages/sveltekit/', import.meta.url));
@@ -78,16 +79,8 @@ export async function startSvelteKitApp(env: Record<string, string>): Promise<Sv
     args: [join(dir, 'build/index.js')],
     env: { ...env, HOST: '127.0.0.1', PORT: '0' },
   });
-  const origin = await new Promise<string>((resolve, reject) => {
-    app.child.stdout.on('data', () => {
-      const port = app.output().match(/Listening on http:\/\/127\.0\.0\.1:(\d+)/)?.[1];
-      if (port) resolve(`http://127.0.0.1:${port}`);
-    });
-    app.child.once('error', reject);
-    app.child.once('exit', (code) =>
-      reject(new Error(`node build/index.js exited (${code}):\n${app.output()}`)),
-    );
-  });
+  const listening = /Listening on http:\/\/127\.0\.0\.1:(\d+)/;
+  const origin = await listeningOrigin(app, 'node build/index.js', listening);
   return { origin, output: app.output, stop: app.stop };
 }
 
@@ -99,32 +92,14 @@ export async function startSvelteKitApp(env: Record<string, string>): Promise<Sv
  */
 export function svelteKitTarget(mode: 'proxied' | 'direct' = 'proxied'): Target {
   const proxied = mode === 'proxied';
-  return {
+  return serverTarget({
     name: proxied ? 'sveltekit' : 'sveltekit-direct',
-    async start(options) {
+    ...(proxied && { platform: appendingProxy() }),
+    start(options) {
       const env = targetEnv(options);
-      const app = await startSvelteKitApp(
+      return startSvelteKitApp(
         proxied ? { ...env, ADDRESS_HEADER: 'x-forwarded-for', XFF_DEPTH: '1' } : env,
       );
-      return {
-        async request(req: TargetRequest) {
-          const headers = new Headers(req.headers);
-          // An empty platformIp: a request that reached the server without passing the proxy.
-          if (proxied && req.platformIp) {
-            const sent = headers.get('x-forwarded-for');
-            headers.set('x-forwarded-for', sent ? `${sent}, ${req.platformIp}` : req.platformIp);
-          }
-          const res = await fetch(app.origin + req.path, {
-            method: req.method ?? 'GET',
-            headers,
-            body: req.body,
-            redirect: 'manual',
-          });
-          return toTargetResponse(res);
-        },
-        expectedClientIp: (platformIp) => (proxied ? platformIp : '127.0.0.1'),
-        close: app.stop,
-      };
     },
-  };
+  });
 }

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildNextApp, startNextApp } from '../../helpers/next-app.mjs';
-import { type Target, type TargetRequest, targetEnv, toTargetResponse } from '../target.js';
+import { forward } from '../../helpers/server-target.js';
+import { type Target, type TargetRequest, targetEnv } from '../target.js';
 
 const VERCEL_PKG = fileURLToPath(new URL('../../../packages/vercel/', import.meta.url));
 const NEXT_BIN = `${VERCEL_PKG}node_modules/next/dist/bin/next`;
@@ -35,20 +36,13 @@ export const nextTarget = (name: string, fixture: string): Target => ({
     let seq = 0;
 
     /** Plays Vercel's proxy in front of `next start` at `origin`: it overwrites these headers. */
-    const viaVercel = (origin: string) => async (req: TargetRequest) => {
-      const headers = new Headers(req.headers);
-      for (const name of ['x-real-ip', 'x-vercel-forwarded-for', 'x-forwarded-for']) {
-        headers.set(name, req.platformIp);
-      }
-      headers.set('x-vercel-id', `fra1::next-${new URL(origin).port}-${seq++}`);
-      const res = await fetch(origin + req.path, {
-        method: req.method ?? 'GET',
-        headers,
-        body: req.body,
-        redirect: 'manual',
+    const viaVercel = (origin: string) => (req: TargetRequest) =>
+      forward(origin, req, (headers, platformIp) => {
+        for (const name of ['x-real-ip', 'x-vercel-forwarded-for', 'x-forwarded-for']) {
+          headers.set(name, platformIp);
+        }
+        headers.set('x-vercel-id', `fra1::next-${new URL(origin).port}-${seq++}`);
       });
-      return toTargetResponse(res);
-    };
 
     const next = await startNextApp({
       appDir,

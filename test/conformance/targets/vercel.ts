@@ -1,12 +1,7 @@
 import { withEsper } from '@esper/vercel';
+import { contractOptions, settingsInCode } from '../../helpers/contract-options.js';
 import { hybridOf } from '../fixtures/hybrid.js';
-import {
-  APP_CONTRACT,
-  conformanceApp,
-  type Target,
-  type TargetRequest,
-  toTargetResponse,
-} from '../target.js';
+import { conformanceApp, type Target, type TargetRequest, toTargetResponse } from '../target.js';
 
 const ORIGIN = 'https://esper-conformance.vercel.app';
 // Headers Vercel's proxy writes itself, whatever the client sent.
@@ -62,14 +57,8 @@ export function vercelTarget(name: string): Target {
     async start(options) {
       const hybrid = await hybridOf(options);
       const middleware = withEsper({
-        ...(hybrid && { decider: hybrid.decider }),
-        apiBase: options.runtimeUrl,
-        apiKey: options.apiKey,
-        secret: options.secret,
-        mode: options.mode,
-        timeoutMs: options.timeoutMs,
-        failClosedRoutes: [...APP_CONTRACT.failClosedRoutes],
-        fields: (request) => ({ email: request.headers.get(APP_CONTRACT.fieldsHeader) }),
+        ...contractOptions(hybrid?.decider),
+        ...settingsInCode(options),
         env: {},
       });
       const background: Promise<unknown>[] = [];

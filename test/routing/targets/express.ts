@@ -1,9 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { esper } from '@esper/express';
 import { type FrameworkName, frameworks, listen } from '../../../packages/express/test/server.js';
-import { rawRequest } from '../../helpers/raw-http.js';
+import { sendRaw, staticDir } from '../../helpers/routing-target.js';
 import { appRoutes, KEY, type RoutingTarget, type Semantics, staticRoute } from '../routing.js';
 
 /**
@@ -29,10 +27,7 @@ export function expressRouting(
     staticFiles: true,
     known,
     async start(runtimeUrl) {
-      const dir = await mkdtemp(join(tmpdir(), 'esper-routing-static-'));
-      await mkdir(join(dir, 'css'));
-      await writeFile(join(dir, 'secret.html'), '<p>secret</p>');
-      await writeFile(join(dir, 'css', 'site.css'), 'body{}');
+      const { dir, remove } = await staticDir();
 
       const express = frameworks[framework];
       const mw = esper({
@@ -66,18 +61,11 @@ export function expressRouting(
       });
       const server = await listen(app);
       return {
-        async send(variant, headers) {
-          const res = await rawRequest(server.url, { target: variant.target, headers });
-          let appPath: string | undefined;
-          try {
-            appPath = (JSON.parse(res.body) as { path?: string }).path;
-          } catch {}
-          return { status: res.status, handler: res.headers.get('x-handler'), appPath };
-        },
+        send: sendRaw(server.url),
         async close() {
           await server.close();
           await mw.close();
-          await rm(dir, { recursive: true, force: true });
+          await remove();
         },
       };
     },

@@ -1,6 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import {
   type FastifyName,
   fastifyApp,
@@ -8,9 +6,8 @@ import {
   fastifyStatic5,
   listen,
 } from '../../../packages/fastify/test/server.js';
-import { rawRequest } from '../../helpers/raw-http.js';
+import { sendRaw, staticDir } from '../../helpers/routing-target.js';
 import { appRoutes, KEY, type RoutingTarget, staticRoute } from '../routing.js';
-import { served } from './hono-node.js';
 
 /** find-my-way's options that change which path a request routes to. */
 export interface FastifyRouterOptions {
@@ -49,10 +46,7 @@ export function fastifyRouting(
     staticFiles: true,
     known,
     async start(runtimeUrl) {
-      const dir = await mkdtemp(join(tmpdir(), 'esper-routing-static-'));
-      await mkdir(join(dir, 'css'));
-      await writeFile(join(dir, 'secret.html'), '<p>secret</p>');
-      await writeFile(join(dir, 'css', 'site.css'), 'body{}');
+      const { dir, remove } = await staticDir();
       const app = await fastifyApp(
         framework,
         { ...KEY, apiBase: runtimeUrl, env: {}, timeoutMs: 2_000 },
@@ -79,11 +73,10 @@ export function fastifyRouting(
       );
       const server = await listen(app);
       return {
-        send: async (variant, headers) =>
-          served(await rawRequest(server.url, { target: variant.target, headers })),
+        send: sendRaw(server.url),
         async close() {
           await server.close();
-          await rm(dir, { recursive: true, force: true });
+          await remove();
         },
       };
     },

@@ -3,9 +3,8 @@ import {
   type FetchRuntime,
   startInRuntime,
 } from '../../conformance/targets/fetch.js';
-import { rawRequest } from '../../helpers/raw-http.js';
-import { appRoutes, KEY, type RoutingTarget } from '../routing.js';
-import { served } from './hono-node.js';
+import { routingEnv, sendRaw } from '../../helpers/routing-target.js';
+import { appRoutes, type RoutingTarget } from '../routing.js';
 
 /**
  * `withEsper` in a real Bun or Deno process, reached on a raw socket: the runtime's own HTTP
@@ -26,18 +25,8 @@ export function fetchRouting(
     known,
     async start(runtimeUrl) {
       const code = await bundleFetchApp(new URL(`../fixtures/${fixture}`, import.meta.url));
-      const app = await startInRuntime(runtime, code, {
-        ESPER_API_KEY: KEY.apiKey,
-        ESPER_API_SECRET: KEY.secret,
-        ESPER_API_BASE: runtimeUrl,
-        ESPER_TIMEOUT_MS: '2000',
-      });
-      return {
-        async send(variant, headers) {
-          return served(await rawRequest(app.origin, { target: variant.target, headers }));
-        },
-        close: () => app.stop(),
-      };
+      const app = await startInRuntime(runtime, code, routingEnv(runtimeUrl));
+      return { send: sendRaw(app.origin), close: () => app.stop() };
     },
   };
 }

@@ -1,17 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { rawRequest } from '../../helpers/raw-http.js';
+import { sendRaw } from '../../helpers/routing-target.js';
 import { routingHonoApp } from '../fixtures/hono-app.js';
 import { appRoutes, KEY, type RoutingTarget } from '../routing.js';
-
-/** What the app reported: its handler (a header) and the path it routed on (the JSON body). */
-export function served(res: { status: number; headers: Headers; body: string }) {
-  let appPath: string | undefined;
-  try {
-    appPath = (JSON.parse(res.body) as { path?: string }).path;
-  } catch {}
-  return { status: res.status, handler: res.headers.get('x-handler'), appPath };
-}
 
 /**
  * Hono on a real @hono/node-server (its defaults), in this process: Node's HTTP parser reads
@@ -29,11 +20,8 @@ export function honoNodeRouting(known?: Record<string, string>): RoutingTarget {
         const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
       });
       const { port } = server.address() as AddressInfo;
-      const url = `http://127.0.0.1:${port}`;
       return {
-        async send(variant, headers) {
-          return served(await rawRequest(url, { target: variant.target, headers }));
-        },
+        send: sendRaw(`http://127.0.0.1:${port}`),
         close: () =>
           new Promise<void>((resolve) => {
             server.close(() => resolve());

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { esperEdge } from '@esper/lambda/edge';
 import { startOrigin, throughCloudFront } from '../../conformance/targets/lambda-edge.js';
+import { served } from '../../helpers/routing-target.js';
 import { APP_ROUTES } from '../routes.js';
 import { appRoutes, KEY, type Route, type RoutingTarget } from '../routing.js';
 
@@ -85,11 +86,7 @@ function edgeRouting(
           };
           // biome-ignore lint/suspicious/noExplicitAny: the stand-in reads CloudFront JSON loosely
           const res = await throughCloudFront('viewer-request', handler as any, server.url, req);
-          let appPath: string | undefined;
-          try {
-            appPath = (JSON.parse(res.body) as { path?: string }).path;
-          } catch {}
-          return { status: res.status, handler: res.headers.get('x-handler'), appPath };
+          return served(res);
         },
         async close() {
           await handler.esper.close();

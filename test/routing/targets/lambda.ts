@@ -1,5 +1,6 @@
 import { withEsper } from '@esper/lambda';
 import { buildEvent, lambdaContext, toTargetResponse } from '../../conformance/targets/lambda.js';
+import { served } from '../../helpers/routing-target.js';
 import { APP_ROUTES } from '../routes.js';
 import { appRoutes, KEY, type RoutingTarget } from '../routing.js';
 
@@ -56,11 +57,7 @@ function lambdaRouting(name: string, kind: Kind, known?: Record<string, string>)
             platformIp: '198.51.100.7',
           });
           const res = toTargetResponse(kind, await handler(event, lambdaContext('esper-routing')));
-          let appPath: string | undefined;
-          try {
-            appPath = (JSON.parse(res.body) as { path?: string }).path;
-          } catch {}
-          return { status: res.status, handler: res.headers.get('x-handler'), appPath };
+          return served(res);
         },
         close: () => handler.esper.close(),
       };

@@ -1,11 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { type Platform, routeController, startNest } from '../../../packages/nestjs/test/app.js';
-import { rawRequest } from '../../helpers/raw-http.js';
+import { sendRaw, staticDir } from '../../helpers/routing-target.js';
 import { APP_ROUTES } from '../routes.js';
 import { appRoutes, KEY, type RoutingTarget, staticRoute } from '../routing.js';
-import { served } from './hono-node.js';
 
 /**
  * A real Nest 11 app: one controller per route of APP_ROUTES and `useStaticAssets` over a temp
@@ -34,10 +31,7 @@ export function nestRouting(
     staticFiles: true,
     known,
     async start(runtimeUrl) {
-      const dir = await mkdtemp(join(tmpdir(), 'esper-routing-static-'));
-      await mkdir(join(dir, 'css'));
-      await writeFile(join(dir, 'secret.html'), '<p>secret</p>');
-      await writeFile(join(dir, 'css', 'site.css'), 'body{}');
+      const { dir, remove } = await staticDir();
       const server = await startNest({
         platform,
         esper: { ...KEY, apiBase: runtimeUrl, env: {}, timeoutMs: 2_000 },
@@ -51,11 +45,10 @@ export function nestRouting(
         },
       });
       return {
-        send: async (variant, headers) =>
-          served(await rawRequest(server.url, { target: variant.target, headers })),
+        send: sendRaw(server.url),
         async close() {
           await server.close();
-          await rm(dir, { recursive: true, force: true });
+          await remove();
         },
       };
     },

@@ -4,9 +4,8 @@ import {
   startNitroWorkers,
 } from '../../conformance/targets/nitro.js';
 import { startNuxtApp } from '../../conformance/targets/nuxt.js';
-import { rawRequest } from '../../helpers/raw-http.js';
-import { appRoutes, KEY, type Route, type RoutingTarget } from '../routing.js';
-import { served } from './hono-node.js';
+import { routingEnv, sendRaw } from '../../helpers/routing-target.js';
+import { appRoutes, type Route, type RoutingTarget } from '../routing.js';
 
 /**
  * The conformance Nitro app (test/conformance/fixtures/nitro-app, `nitro build`, node-server
@@ -49,18 +48,8 @@ function nodeServerRouting(
     routes: [...routes, catchAll],
     known,
     async start(runtimeUrl) {
-      const app = await start({
-        ESPER_API_KEY: KEY.apiKey,
-        ESPER_API_SECRET: KEY.secret,
-        ESPER_API_BASE: runtimeUrl,
-        ESPER_TIMEOUT_MS: '2000',
-      });
-      return {
-        async send(variant, headers) {
-          return served(await rawRequest(app.origin, { target: variant.target, headers }));
-        },
-        close: app.stop,
-      };
+      const app = await start(routingEnv(runtimeUrl));
+      return { send: sendRaw(app.origin), close: app.stop };
     },
   };
 }
@@ -77,19 +66,8 @@ export function nitroWorkersRouting(known?: Record<string, string>): RoutingTarg
     routes: [...appRoutes({ caseSensitive: true, strict: false }), catchAll],
     known,
     async start(runtimeUrl) {
-      const mf = await startNitroWorkers({
-        ESPER_API_KEY: KEY.apiKey,
-        ESPER_API_SECRET: KEY.secret,
-        ESPER_API_BASE: runtimeUrl,
-        ESPER_TIMEOUT_MS: '2000',
-      });
-      const url = (await mf.ready).origin;
-      return {
-        async send(variant, headers) {
-          return served(await rawRequest(url, { target: variant.target, headers }));
-        },
-        close: () => mf.dispose(),
-      };
+      const mf = await startNitroWorkers(routingEnv(runtimeUrl));
+      return { send: sendRaw((await mf.ready).origin), close: () => mf.dispose() };
     },
   };
 }

@@ -2,10 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createEsperNode, type EsperKoaState, type EsperNodeOptions } from '@esper/node';
 import { Koa, polka, Router } from '../../../packages/node/test/frameworks.js';
 import { listen } from '../../../packages/node/test/server.js';
-import { rawRequest } from '../../helpers/raw-http.js';
+import { sendRaw } from '../../helpers/routing-target.js';
 import { APP_ROUTES } from '../routes.js';
 import { appRoutes, KEY, type RoutingTarget, type Semantics } from '../routing.js';
-import { served } from './hono-node.js';
 
 /** Koa's @koa/router and Polka (trouter/regexparam) defaults: case-insensitive, one optional `/`. */
 const LOOSE: Semantics = { caseSensitive: false, strict: false };
@@ -38,8 +37,7 @@ function nodeTarget(name: string, semantics: Semantics, app: App): RoutingTarget
       });
       const server = await listen(createServer(listener));
       return {
-        send: async (variant, headers) =>
-          served(await rawRequest(server.url, { target: variant.target, headers })),
+        send: sendRaw(server.url),
         async close() {
           await server.close();
           await close();

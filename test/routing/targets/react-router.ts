@@ -1,8 +1,7 @@
 import { startReactRouterApp } from '../../conformance/targets/react-router.js';
-import { rawRequest } from '../../helpers/raw-http.js';
+import { routingEnv, sendRaw } from '../../helpers/routing-target.js';
 import { APP_ROUTES } from '../routes.js';
-import { KEY, type Route, type RoutingTarget } from '../routing.js';
-import { served } from './hono-node.js';
+import type { Route, RoutingTarget } from '../routing.js';
 
 /** React Router's `decodePath`: each segment decoded, a decoded `/` kept as `%2F`. */
 function decodePath(path: string): string {
@@ -43,18 +42,8 @@ export function reactRouterRouting(known?: Record<string, string>): RoutingTarge
     routes: APP_ROUTES.map((r) => reactRouterRoute(r.pattern, r.protected)),
     known,
     async start(runtimeUrl) {
-      const app = await startReactRouterApp({
-        ESPER_API_KEY: KEY.apiKey,
-        ESPER_API_SECRET: KEY.secret,
-        ESPER_API_BASE: runtimeUrl,
-        ESPER_MODE: 'live',
-        ESPER_TIMEOUT_MS: '2000', // this suite is about paths, not the clock
-      });
-      return {
-        send: async (variant, headers) =>
-          served(await rawRequest(app.origin, { target: variant.target, headers })),
-        close: app.close,
-      };
+      const app = await startReactRouterApp({ ...routingEnv(runtimeUrl), ESPER_MODE: 'live' });
+      return { send: sendRaw(app.origin), close: app.stop };
     },
   };
 }

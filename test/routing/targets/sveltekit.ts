@@ -1,6 +1,6 @@
 import { startSvelteKitApp } from '../../conformance/targets/sveltekit.js';
-import { rawRequest } from '../../helpers/raw-http.js';
-import { appRoutes, KEY, type RoutingTarget, staticRoute } from '../routing.js';
+import { routingEnv, sendRaw, servedOrFile } from '../../helpers/routing-target.js';
+import { appRoutes, type RoutingTarget, staticRoute } from '../routing.js';
 
 /** The fixture's static/ files, as adapter-node's file server (sirv) sends them. */
 const STATIC_BODIES: Record<string, string> = {
@@ -28,24 +28,8 @@ export function svelteKitRouting(known?: Record<string, string>): RoutingTarget 
     staticFiles: true,
     known,
     async start(runtimeUrl) {
-      const app = await startSvelteKitApp({
-        ESPER_API_KEY: KEY.apiKey,
-        ESPER_API_SECRET: KEY.secret,
-        ESPER_API_BASE: runtimeUrl,
-        ESPER_TIMEOUT_MS: '2000', // this suite is about paths, not the clock
-      });
-      return {
-        async send(variant, headers) {
-          const res = await rawRequest(app.origin, { target: variant.target, headers });
-          let appPath: string | undefined;
-          try {
-            appPath = (JSON.parse(res.body) as { path?: string }).path;
-          } catch {}
-          const handler = res.headers.get('x-handler') ?? STATIC_BODIES[res.body] ?? null;
-          return { status: res.status, handler, appPath };
-        },
-        close: app.stop,
-      };
+      const app = await startSvelteKitApp(routingEnv(runtimeUrl));
+      return { send: sendRaw(app.origin, servedOrFile(STATIC_BODIES)), close: app.stop };
     },
   };
 }

@@ -1,8 +1,7 @@
 import { Miniflare } from 'miniflare';
 import { bundleWorker } from '../../conformance/targets/cloudflare-workerd.js';
-import { rawRequest } from '../../helpers/raw-http.js';
-import { appRoutes, KEY, type RoutingTarget } from '../routing.js';
-import { served } from './hono-node.js';
+import { routingEnv, sendRaw } from '../../helpers/routing-target.js';
+import { appRoutes, type RoutingTarget } from '../routing.js';
 
 /**
  * A worker in workerd (miniflare 3), reached on miniflare's own HTTP listener with raw
@@ -24,20 +23,9 @@ function workerdRouting(
         modules: true,
         script: await bundleWorker(new URL(entry, import.meta.url).href),
         compatibilityDate: '2025-07-01',
-        bindings: {
-          ESPER_API_KEY: KEY.apiKey,
-          ESPER_API_SECRET: KEY.secret,
-          ESPER_API_BASE: runtimeUrl,
-          ESPER_TIMEOUT_MS: '2000',
-        },
+        bindings: routingEnv(runtimeUrl),
       });
-      const url = (await mf.ready).origin;
-      return {
-        async send(variant, headers) {
-          return served(await rawRequest(url, { target: variant.target, headers }));
-        },
-        close: () => mf.dispose(),
-      };
+      return { send: sendRaw((await mf.ready).origin), close: () => mf.dispose() };
     },
   };
 }
