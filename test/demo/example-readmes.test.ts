@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { bunBinary } from '../../packages/fetch/src/test-support/runtimes.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HAS_CURL = spawnSync('curl', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -166,7 +167,7 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
     cwd,
     env: userEnv(env),
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 240_000,
   });
   if (r.status !== 0)
     throw new Error(`${command} ${args.join(' ')} failed (${r.status}):\n${r.stdout}${r.stderr}`);
@@ -178,14 +179,16 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
  * origin stand-in they sync from), run as written plus `--port 0`; its output checked.
  */
 async function startMock(dir: string, blocks: string[][]) {
-  const block = blocks.find((b) => /^npx esper(-mock| origin) /.test(b[0] ?? ''));
+  const block = blocks.find((b) => /^(npx|bunx) esper(-mock| origin) /.test(b[0] ?? ''));
   if (!block) throw new Error('no `npx esper-mock` or `npx esper origin` block');
-  const args = words(split(block[0]!).command).slice(1);
+  const [runner, ...args] = words(split(block[0]!).command);
   // `--yes=false`: the bin the workspace install linked; never installs a package of that name.
   // The lines the README shows under the command, with its port 8787; ready once all of them
   // are out (they may arrive in separate writes).
   const shown = block.slice(1).map((l) => l.replace(/^# ?/, ''));
-  const mock = await start('npx', ['--yes=false', ...args, '--port', '0'], {
+  // `bunx` (the Bun example): `bun x`, with Bun's binary.
+  const [command, ...first] = runner === 'bunx' ? [bunBinary(), 'x'] : ['npx', '--yes=false'];
+  const mock = await start(command!, [...first, ...args, '--port', '0'], {
     cwd: dir,
     ready: new RegExp(
       `listening on (http://127\\.0\\.0\\.1:(\\d+))\\n(?:.*\\n){${shown.length - 1}}`,
@@ -283,7 +286,34 @@ process.on('SIGTERM', () => mf.dispose().then(() => process.exit(0)));`;
   return `http://127.0.0.1:${port}`;
 };
 
-const APPS: Record<string, { app?: App; lines: RegExp }> = {
+/**
+ * `cp .env.example .env`, `npm run build` (the build script's command, from node_modules/.bin),
+ * then the README's `node --env-file=.env <entry>`.
+ */
+const nodeBuilt =
+  (entry: string, limitMs = 60_000): App =>
+  async (dir, mockUrl) => {
+    const steps = runSection(readFileSync(join(dir, 'README.md'), 'utf8'))
+      .flat()
+      .map((line) => split(line).command);
+    expect(steps).toEqual(
+      expect.arrayContaining(['npm run build', `node --env-file=.env ${entry}`]),
+    );
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const [bin, ...args] = (pkg.scripts.build as string).split(' ');
+    run(join(dir, 'node_modules/.bin', bin!), args, dir);
+    const { file } = settings(dir, '.env.example', mockUrl);
+    const port = await freePort();
+    await start(process.execPath, [`--env-file=${file}`, entry], {
+      cwd: dir,
+      env: { PORT: String(port) },
+      ready: /listening on/i,
+      limitMs,
+    });
+    return `http://localhost:${port}`;
+  };
+
+const APPS: Record<string, { app?: App; lines: RegExp; limitMs?: number }> = {
   'cloudflare-worker': { app: workerDev, lines: /^curl / },
   // Hybrid mode: synced from `npx esper origin`, every request decided in the app.
   'cloudflare-worker-hybrid': { app: workerDev, lines: /^curl / },
@@ -315,54 +345,82 @@ const APPS: Record<string, { app?: App; lines: RegExp }> = {
   },
   // `npm run invoke -- …` runs each function once; no server.
   lambda: { lines: /^npm run invoke -- / },
+  bun: {
+    /** `cp .env.example .env` + `bun src/server.ts`, in the real Bun. */
+    app: async (dir, mockUrl) => {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      expect(pkg.scripts.start).toBe('bun src/server.ts');
+      // The environment wins over .env in Bun, so no file is written in the folder.
+      const { vars } = settings(dir, '.env.example', mockUrl);
+      const port = await freePort();
+      await start(bunBinary(), ['src/server.ts'], {
+        cwd: dir,
+        env: { ...vars, PORT: String(port) },
+        ready: /listening on/,
+      });
+      return `http://localhost:${port}`;
+    },
+    lines: /^curl /,
+  },
+  fastify: { app: nodeBuilt('dist/server.js'), lines: /^curl / },
+  // `npm start`'s platform, Express (`npm run start:fastify` is the example's own test's).
+  nestjs: { app: nodeBuilt('dist/main.js'), lines: /^curl / },
+  sveltekit: { app: nodeBuilt('build/index.js'), lines: /^curl /, limitMs: 240_000 },
+  astro: { app: nodeBuilt('dist/server/entry.mjs'), lines: /^curl /, limitMs: 240_000 },
+  nuxt: { app: nodeBuilt('.output/server/index.mjs'), lines: /^curl /, limitMs: 300_000 },
+  'react-router': { app: nodeBuilt('server.js'), lines: /^curl /, limitMs: 240_000 },
 };
 
 describe('example READMEs: "Run it locally" as written', () => {
-  for (const [name, { app, lines }] of Object.entries(APPS)) {
-    it(`examples/${name}: every documented request gets the stated answer`, async () => {
-      const dir = join(ROOT, 'examples', name, '/');
-      const blocks = runSection(readFileSync(join(dir, 'README.md'), 'utf8'));
-      const documented = blocks.flat().filter((l) => lines.test(l));
-      // Allowed, challenged (as an API client) and blocked, at least.
-      expect(documented.length, 'documented requests').toBeGreaterThanOrEqual(3);
-      const mockUrl = await startMock(dir, blocks);
+  for (const [name, { app, lines, limitMs = 90_000 }] of Object.entries(APPS)) {
+    it(
+      `examples/${name}: every documented request gets the stated answer`,
+      async () => {
+        const dir = join(ROOT, 'examples', name, '/');
+        const blocks = runSection(readFileSync(join(dir, 'README.md'), 'utf8'));
+        const documented = blocks.flat().filter((l) => lines.test(l));
+        // Allowed, challenged (as an API client) and blocked, at least.
+        expect(documented.length, 'documented requests').toBeGreaterThanOrEqual(3);
+        const mockUrl = await startMock(dir, blocks);
 
-      if (app) {
-        const origin = await app(dir, mockUrl);
+        if (app) {
+          const origin = await app(dir, mockUrl);
+          for (const line of documented) {
+            const want = expectation(split(line).comment, line);
+            check(line, want, await curl(line, origin), mockUrl);
+          }
+          return;
+        }
+        // Lambda: the README's `export …` settings, then each `npm run invoke -- …` as written.
+        const exported = blocks.flat().find((l) => l.startsWith('export '));
+        if (!exported) throw new Error('no `export ESPER_…` line');
+        const env: Record<string, string> = {};
+        for (const pair of words(exported).slice(1)) {
+          const [key, ...value] = pair.split('=');
+          env[key!] = value.join('=').replaceAll('http://127.0.0.1:8787', mockUrl);
+        }
+        expect(env.ESPER_API_BASE).toBe(mockUrl);
         for (const line of documented) {
           const want = expectation(split(line).comment, line);
-          check(line, want, await curl(line, origin), mockUrl);
+          const out = run('npm', ['run', '-s', ...words(split(line).command).slice(2)], dir, env);
+          const result = JSON.parse(out) as {
+            statusCode: number;
+            body?: string;
+            headers?: Record<string, string>;
+          };
+          check(
+            line,
+            want,
+            {
+              status: result.statusCode,
+              body: result.body ?? '',
+              location: result.headers?.location,
+            },
+            mockUrl,
+          );
         }
-        return;
-      }
-      // Lambda: the README's `export …` settings, then each `npm run invoke -- …` as written.
-      const exported = blocks.flat().find((l) => l.startsWith('export '));
-      if (!exported) throw new Error('no `export ESPER_…` line');
-      const env: Record<string, string> = {};
-      for (const pair of words(exported).slice(1)) {
-        const [key, ...value] = pair.split('=');
-        env[key!] = value.join('=').replaceAll('http://127.0.0.1:8787', mockUrl);
-      }
-      expect(env.ESPER_API_BASE).toBe(mockUrl);
-      for (const line of documented) {
-        const want = expectation(split(line).comment, line);
-        const out = run('npm', ['run', '-s', ...words(split(line).command).slice(2)], dir, env);
-        const result = JSON.parse(out) as {
-          statusCode: number;
-          body?: string;
-          headers?: Record<string, string>;
-        };
-        check(
-          line,
-          want,
-          {
-            status: result.statusCode,
-            body: result.body ?? '',
-            location: result.headers?.location,
-          },
-          mockUrl,
-        );
-      }
-    }, 90_000);
+      },
+      limitMs,
+    );
   }
 });
