@@ -319,6 +319,11 @@ describe('configuration', () => {
     }
   });
 
+  it('refuses a timeoutMs a viewer trigger cannot wait for, naming the option', () => {
+    expect(() => esperEdge({ ...KEY, timeoutMs: 5000 })).toThrow(/"timeoutMs".*5 s/);
+    expect(() => esperEdge({ ...KEY, timeoutMs: 4000 })).not.toThrow();
+  });
+
   it('fits CloudFrontRequestHandler and CloudFrontResponseHandler from @types/aws-lambda', () => {
     const handler: CloudFrontRequestHandler = esperEdge({ ...KEY });
     const response: CloudFrontResponseHandler = esperEdgeResponse();

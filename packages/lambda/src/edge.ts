@@ -7,6 +7,7 @@ import {
   DECISION_HEADER,
   type Decision,
   type Esper,
+  EsperConfigError,
   type HeaderPair,
   type Logger,
 } from '@esper/core';
@@ -54,6 +55,9 @@ export type EdgeHandler = (<E extends CloudFrontRequestEventLike>(
   event: E,
   context?: unknown,
 ) => Promise<RequestOf<E> | CloudFrontGeneratedResponse>) & { esper: Esper };
+
+/** The longest decision a handler may wait for: the rest of a viewer trigger's 5 s is the function's. */
+export const EDGE_MAX_TIMEOUT_MS = 4000;
 
 /** The largest response a function may generate, headers and body (CloudFront quotas). */
 export const GENERATED_LIMIT: Record<EdgeEventType, number> = {
@@ -186,6 +190,14 @@ async function screen<R extends CloudFrontRequestLike>(
  */
 export function esperEdge(options: EdgeEsperOptions = {}): EdgeHandler {
   const { viewerResponse, ...rest } = options;
+  if (typeof rest.timeoutMs === 'number' && rest.timeoutMs > EDGE_MAX_TIMEOUT_MS) {
+    // Past its 5 s CloudFront answers the viewer with an error for the function: a slow
+    // runtime would take the site down instead of failing open or closed.
+    throw new EsperConfigError(
+      'timeoutMs',
+      `at most ${EDGE_MAX_TIMEOUT_MS} on Lambda@Edge: a viewer trigger has 5 s in all`,
+    );
+  }
   // The origin behind CloudFront is unknown: S3 reads `%2F` and `//` one way, a router or a
   // file server another (edgePath), so such a path is refused unless you say otherwise.
   const routing = { ambiguousSlashes: 'refuse' as const, ...rest.routing };
