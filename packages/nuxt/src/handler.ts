@@ -1,4 +1,4 @@
-import { createEsper, type Decision, type Esper, type EsperOptions } from '@esper/core';
+import { createEsper, type Decision, type EsperOptions } from '@esper/core';
 import { adapterOptions, misconfiguredResponse, onWorkers } from '@esper/core/adapter';
 import {
   appendResponseHeader,
@@ -7,20 +7,12 @@ import {
   type EventHandlerRequest,
   type H3Event,
 } from 'h3';
-import { defaultPreset, platformFacts } from './platform.js';
+import { defaultPreset, type Env, platformFacts } from './platform.js';
 import { forward, renderedPath, requestTarget, routedPath, webRequest } from './request.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
 /** `createEsper` options minus what the handler sets itself. */
 export type EsperNuxtOptions = Omit<EsperOptions, 'sdk'>;
-
-type Env = Record<string, string | undefined>;
-
-const badRequest = () =>
-  new Response('Bad Request', {
-    status: 400,
-    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
-  });
 
 /**
  * An h3 event handler for Nitro / Nuxt server middleware: `export default esperHandler()` in
@@ -56,7 +48,7 @@ export function esperHandler(
   let made: ReturnType<typeof make> | Error | undefined =
     onWorkers() && !options.env ? undefined : make();
 
-  const setup = () => {
+  return defineEventHandler(async (event: H3Event) => {
     if (made === undefined) {
       try {
         made = make();
@@ -65,46 +57,38 @@ export function esperHandler(
         globalThis.console?.error(`esper: not protecting requests: ${made.message}`);
       }
     }
-    return made;
-  };
-
-  return defineEventHandler(async (event: H3Event) => {
-    const ready = setup();
-    if (ready instanceof Error) return misconfiguredResponse();
-    const { client, preset } = ready;
-    const routed = routedPath(requestTarget(event));
+    if (made instanceof Error) return misconfiguredResponse();
+    const { client, preset } = made;
+    const target = requestTarget(event);
+    const routed = routedPath(target);
     // No path h3 routes as a path (absolute-form, `OPTIONS *`): nothing core could match rules
     // against faithfully, so it never reaches the app.
-    if (routed === undefined) return badRequest();
+    if (routed === undefined)
+      return new Response('Bad Request', {
+        status: 400,
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+      });
     const path = renderedPath(routed);
     let request: Request | undefined;
+    const apply = async (decision: Decision): Promise<Response | undefined> => {
+      event.context.esper = decision;
+      const response = await client.respond(decision, request);
+      // A Response ends the request: h3 sends it and runs no later handler.
+      if (response) return response;
+      forward(event, client.upstreamHeaders(event.headers, decision));
+      for (const header of decision.responseHeaders) appendResponseHeader(event, ...header);
+      return undefined;
+    };
     try {
-      request = webRequest(event, requestTarget(event));
-      const decision = await client.protect(request, { ...platformFacts(event, preset), path });
-      return await apply(client, event, decision, request);
+      request = webRequest(event, target);
+      return await apply(await client.protect(request, { ...platformFacts(event, preset), path }));
     } catch (err) {
       // Undecided (the request could not be built, or applying the decision threw): core's
       // fallback decides, and the app never sees the client's own x-esper-* headers.
-      const decision = client.screenFailed(path, err, request);
       // Applying it failed too: refused, as an enforced decision that cannot be written is.
-      return apply(client, event, decision, request).catch(
+      return apply(client.screenFailed(path, err, request)).catch(
         () => new Response(null, { status: 403, headers: { 'cache-control': 'no-store' } }),
       );
     }
   });
-}
-
-async function apply(
-  client: Esper,
-  event: H3Event,
-  decision: Decision,
-  request: Request | undefined,
-): Promise<Response | undefined> {
-  event.context.esper = decision;
-  const response = await client.respond(decision, request);
-  // A Response ends the request: h3 sends it and runs no later handler.
-  if (response) return response;
-  forward(event, client.upstreamHeaders(event.headers, decision));
-  for (const [name, value] of decision.responseHeaders) appendResponseHeader(event, name, value);
-  return undefined;
 }

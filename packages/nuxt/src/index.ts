@@ -1,5 +1,3 @@
-import type { Decision } from '@esper/core';
-
 export type { Decision, EsperOptions } from '@esper/core';
 export { type EsperNuxtOptions, esperHandler } from './handler.js';
 export { SDK_NAME, SDK_VERSION } from './version.js';
@@ -7,6 +5,6 @@ export { SDK_NAME, SDK_VERSION } from './version.js';
 declare module 'h3' {
   interface H3EventContext {
     /** The decision `esperHandler()` made for this request (set before later handlers run). */
-    esper?: Decision;
+    esper?: import('@esper/core').Decision;
   }
 }

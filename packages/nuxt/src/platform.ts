@@ -1,8 +1,9 @@
 import type { ClientIpPreset, ProtectFacts } from '@esper/core';
 import { cloudflareGeo, onWorkers } from '@esper/core/adapter';
 import { getRequestIP, type H3Event } from 'h3';
+import { rawLines } from './request.js';
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 /**
  * Where the client IP comes from, by the Nitro preset the app was built for, told apart at run
@@ -17,17 +18,6 @@ export function defaultPreset(env: Env): ClientIpPreset {
   return 'direct';
 }
 
-/** The `x-forwarded-for` lines as received, where Node keeps them apart (`rawHeaders`). */
-function forwardedForLines(event: H3Event): string[] | undefined {
-  const raw = event.node?.req?.rawHeaders;
-  if (!Array.isArray(raw)) return undefined;
-  const lines: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase() === 'x-forwarded-for') lines.push(raw[i + 1]!);
-  }
-  return lines;
-}
-
 /** What the platform vouches for: the peer, the raw forwarding lines, Cloudflare's facts. */
 export function platformFacts(event: H3Event, preset: ClientIpPreset): ProtectFacts {
   const facts: ProtectFacts = {};
@@ -35,7 +25,10 @@ export function platformFacts(event: H3Event, preset: ClientIpPreset): ProtectFa
     // Never `xForwardedFor: true`: that reads the client's own header. `context.clientAddress`
     // is set by server code only (an earlier handler or the platform entry), the peer by Node.
     facts.remoteAddress = getRequestIP(event);
-    facts.forwardedFor = forwardedForLines(event);
+    // The `x-forwarded-for` lines as received, where Node keeps them apart (`rawHeaders`).
+    facts.forwardedFor = rawLines(event.node?.req?.rawHeaders)
+      ?.filter(([name]) => name.toLowerCase() === 'x-forwarded-for')
+      .map(([, value]) => value);
   } else {
     const cf = (event.context.cloudflare as { request?: { cf?: unknown } } | undefined)?.request;
     facts.geo = cloudflareGeo(cf?.cf);

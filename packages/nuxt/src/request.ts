@@ -13,19 +13,14 @@ import type { H3Event } from 'h3';
  * `/`, h3's router as a character.
  */
 export function routedPath(url: string): string | undefined {
-  const q = url.indexOf('?');
-  let path = q === -1 ? url : url.slice(0, q);
-  if (path.includes('%25')) path = path.replace(/%25/g, '%2525');
-  path = path.replace(/%2f/gi, '%252F');
+  let path = url.split('?', 1)[0]!.replace(/%25/g, '%2525').replace(/%2f/gi, '%252F');
   try {
     path = decodeURIComponent(path);
   } catch {
     // h3 (ufo's decode) routes on the raw text when it does not decode.
   }
-  const cut = path.indexOf('?');
-  if (cut !== -1) path = path.slice(0, cut);
-  if (!path.startsWith('/')) return undefined;
-  return path.replace(/\\/g, '%5C');
+  path = path.split('?', 1)[0]!;
+  return path.startsWith('/') ? path.replace(/\\/g, '%5C') : undefined;
 }
 
 // Nuxt's renderer's own test (`.` unescaped: any character), on the path without its query.
@@ -54,19 +49,19 @@ export function requestTarget(event: H3Event): string {
  * read here would be gone for the app.
  */
 export function webRequest(event: H3Event, target: string): Request {
-  const web = event.web?.request;
-  if (web) return web;
+  if (event.web?.request) return event.web.request;
   const encrypted = (event.node?.req?.socket as { encrypted?: boolean } | undefined)?.encrypted;
   const host = safeHost(event.headers.get('host')) ?? 'localhost';
   const origin = `${encrypted ? 'https' : 'http'}://${host}`;
   // Joined as text: a target such as `//evil.example/x` stays a path on this host.
-  let url = `${origin}${target}`;
-  try {
-    new URL(url);
-  } catch {
-    url = `${origin}/`;
-  }
+  const url = URL.canParse(`${origin}${target}`) ? `${origin}${target}` : `${origin}/`;
   return decisionRequest(url, { method: event.method, headers: new Headers(event.headers) });
+}
+
+/** Node's `rawHeaders` as `[name, value]` lines, or undefined where there is none (workerd). */
+export function rawLines(raw: unknown): [string, string][] | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  return Array.from({ length: raw.length >> 1 }, (_, i) => [raw[2 * i], raw[2 * i + 1]]);
 }
 
 /**
@@ -80,35 +75,26 @@ export function forward(event: H3Event, upstream: Headers): void {
   for (const [name, value] of upstream) if (headers.get(name) !== value) headers.set(name, value);
   const req = event.node?.req;
   if (req) {
-    const changed = (name: string) => isEsperHeader(name) || !upstream.has(name);
-    for (const name of Object.keys(req.headers)) if (changed(name)) delete req.headers[name];
     const set: string[] = [];
-    const setNames = new Set<string>();
+    const setNames = new Set<string>(); // Empty until the headers that changed are set.
+    const gone = (name: string) => isEsperHeader(name) || !upstream.has(name) || setNames.has(name);
+    for (const name of Object.keys(req.headers)) if (gone(name)) delete req.headers[name];
     for (const [name, value] of upstream) {
       if (req.headers[name] === value) continue;
       req.headers[name] = value;
       set.push(name, value);
       setNames.add(name);
     }
-    const raw = req.rawHeaders;
-    if (Array.isArray(raw)) {
-      const kept: string[] = [];
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        const name = raw[i]!.toLowerCase();
-        if (!changed(name) && !setNames.has(name)) kept.push(raw[i]!, raw[i + 1]!);
-      }
+    const kept = rawLines(req.rawHeaders)?.filter(([name]) => !gone(name.toLowerCase()));
+    if (kept) {
       try {
-        req.rawHeaders = [...kept, ...set];
+        req.rawHeaders = [...kept.flat(), ...set];
       } catch {
         // A getter over `headers` (node-mock-http's request, which Nitro's local fetch and
         // serverless entries make): already what was set above.
       }
-      const now = req.rawHeaders;
-      for (let i = 0; i + 1 < now.length; i += 2) {
-        const name = now[i]!.toLowerCase();
-        if (isEsperHeader(name) && now[i + 1] !== upstream.get(name))
-          throw new Error('esper: cannot pass the request on with the decision headers');
-      }
+      if (rawLines(req.rawHeaders)?.some(([n, v]) => isEsperHeader(n) && v !== upstream.get(n)))
+        throw new Error('esper: cannot pass the request on with the decision headers');
     }
   }
   if (event.web?.request) event.web.request = new Request(event.web.request, { headers: upstream });
