@@ -3,14 +3,7 @@
  * The function answers with the request, passed on to the cache and origin with the decision's
  * headers, or with a generated response (block page, challenge) in CloudFront's shape.
  */
-import {
-  DECISION_HEADER,
-  type Decision,
-  type Esper,
-  EsperConfigError,
-  type HeaderPair,
-  type Logger,
-} from '@esper/core';
+import { type Decision, type Esper, EsperConfigError, type Logger } from '@esper/core';
 import {
   type CloudFrontGeneratedResponse,
   type CloudFrontRequestEventLike,
@@ -25,7 +18,7 @@ import {
 } from './edge-events.js';
 import { carryResponseHeaders } from './edge-response.js';
 import { createLambdaEsper, type LambdaEsperOptions } from './handler.js';
-import { REASONS } from './results.js';
+import { FORBIDDEN_BODY, FORBIDDEN_HEADERS, REASONS, readResponse } from './results.js';
 
 export type {
   CloudFrontGeneratedResponse,
@@ -65,28 +58,20 @@ export const GENERATED_LIMIT: Record<EdgeEventType, number> = {
   'origin-request': 1024 * 1024,
 };
 
-const TEXT = /^(?:text\/|application\/(?:json|javascript|xml)|[^;]*\+(?:json|xml))/i;
-
 /** An enforced decision's Response as a generated CloudFront response, within the size quota. */
 async function toGenerated(
   response: Response,
   type: EdgeEventType,
   logger: Logger | undefined,
 ): Promise<CloudFrontGeneratedResponse> {
-  const bytes = Buffer.from(await response.arrayBuffer());
-  const text = TEXT.test(response.headers.get('content-type') ?? '') || bytes.length === 0;
-  const pairs: HeaderPair[] = [];
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie' && writableResponseHeader(name)) pairs.push([name, value]);
-  });
-  for (const cookie of response.headers.getSetCookie()) pairs.push(['set-cookie', cookie]);
+  const read = await readResponse(response);
+  const pairs = read.pairs.filter(([name]) => writableResponseHeader(name));
   const out: CloudFrontGeneratedResponse = {
     status: String(response.status),
     statusDescription: response.statusText || REASONS[response.status] || '',
     headers: toCloudFrontHeaders(pairs),
   };
-  const body = text ? bytes.toString('utf8') : bytes.toString('base64');
-  const size = pairs.reduce((n, [k, v]) => n + k.length + v.length + 4, body.length);
+  const size = pairs.reduce((n, [k, v]) => n + k.length + v.length + 4, read.body.length);
   // Larger than the quota is CloudFront's 502: the status and headers (the enforcement) are
   // kept, the page is dropped.
   if (size > GENERATED_LIMIT[type]) {
@@ -95,8 +80,8 @@ async function toGenerated(
       'esper: response too large for Lambda@Edge; sent without its body',
     );
     delete out.headers!['content-type'];
-  } else if (body && response.status !== 204) {
-    Object.assign(out, { body, bodyEncoding: text ? 'text' : 'base64' });
+  } else if (read.body && response.status !== 204) {
+    Object.assign(out, { body: read.body, bodyEncoding: read.base64 ? 'base64' : 'text' });
   }
   return out;
 }
@@ -106,12 +91,8 @@ function forbidden(): CloudFrontGeneratedResponse {
   return {
     status: '403',
     statusDescription: 'Forbidden',
-    headers: toCloudFrontHeaders([
-      ['content-type', 'application/json'],
-      ['cache-control', 'no-store'],
-      [DECISION_HEADER, 'block'],
-    ]),
-    body: JSON.stringify({ error: 'blocked', decision_id: null }),
+    headers: toCloudFrontHeaders(FORBIDDEN_HEADERS),
+    body: FORBIDDEN_BODY,
     bodyEncoding: 'text',
   };
 }

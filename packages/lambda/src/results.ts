@@ -117,30 +117,43 @@ export function addHeaders(
   return { ...out, ...(out.headers ? { headers } : {}), multiValueHeaders: multi };
 }
 
+/** A Response's body as event text (UTF-8 when textual, else base64) and its header pairs. */
+export async function readResponse(
+  response: Response,
+): Promise<{ body: string; base64: boolean; pairs: HeaderPair[] }> {
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const text = bytes.length === 0 || TEXT.test(response.headers.get('content-type') ?? '');
+  const pairs: HeaderPair[] = [];
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') pairs.push([name, value]);
+  });
+  // Each Set-Cookie its own pair: joined, a cookie's Expires comma would split it.
+  for (const cookie of response.headers.getSetCookie()) pairs.push(['set-cookie', cookie]);
+  return { body: bytes.toString(text ? 'utf8' : 'base64'), base64: !text, pairs };
+}
+
 /** An enforced decision's Response (block page, challenge redirect) as the event's result shape. */
 export async function toResult(
   response: Response,
   kind: EventKind,
   logger?: Logger,
 ): Promise<unknown> {
-  const bytes = Buffer.from(await response.arrayBuffer());
-  const text = bytes.length === 0 || TEXT.test(response.headers.get('content-type') ?? '');
-  const base: HttpResult = {
-    statusCode: response.status,
-    body: text ? bytes.toString('utf8') : bytes.toString('base64'),
-    isBase64Encoded: !text,
-  };
+  const { body, base64, pairs } = await readResponse(response);
+  const base: HttpResult = { statusCode: response.status, body, isBase64Encoded: base64 };
   if (kind.startsWith('alb')) {
     base.statusDescription =
       `${response.status} ${response.statusText || REASONS[response.status] || ''}`.trim();
   }
-  const pairs: HeaderPair[] = [];
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') pairs.push([name, value]);
-  });
-  for (const cookie of response.headers.getSetCookie()) pairs.push(['set-cookie', cookie]);
   return addHeaders(base, pairs, kind, logger);
 }
+
+/** What a response no decision could be applied to says: core's JSON block, read from nothing. */
+export const FORBIDDEN_BODY = JSON.stringify({ error: 'blocked', decision_id: null });
+export const FORBIDDEN_HEADERS: readonly HeaderPair[] = [
+  ['content-type', 'application/json'],
+  ['cache-control', 'no-store'],
+  [DECISION_HEADER, 'block'],
+];
 
 /**
  * The last resort, for an event no decision could be applied to (not even core's fallback: its
@@ -148,19 +161,7 @@ export async function toResult(
  * event's result shape, built without reading anything from the event.
  */
 export function forbiddenResult(kind: EventKind): unknown {
-  const base: HttpResult = {
-    statusCode: 403,
-    body: JSON.stringify({ error: 'blocked', decision_id: null }),
-    isBase64Encoded: false,
-  };
+  const base: HttpResult = { statusCode: 403, body: FORBIDDEN_BODY, isBase64Encoded: false };
   if (kind.startsWith('alb')) base.statusDescription = '403 Forbidden';
-  return addHeaders(
-    base,
-    [
-      ['content-type', 'application/json'],
-      ['cache-control', 'no-store'],
-      [DECISION_HEADER, 'block'],
-    ],
-    kind,
-  );
+  return addHeaders(base, FORBIDDEN_HEADERS, kind);
 }
